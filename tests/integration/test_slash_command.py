@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -47,9 +48,14 @@ class CommandFollower(RehearsalServer):
 
 
 def launcher_venv(tmp_path: Path) -> Path:
-    """A venv on top of this interpreter's packages, stamped as set up, so the launcher installs nothing."""
+    """A venv that sees the test interpreter's packages (a .pth file; --system-site-packages would reach the
+    base interpreter's instead when the tests run in a venv), stamped as set up, so the launcher installs
+    nothing."""
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    (Path(purelib) / "popkit-test-packages.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     requirements = (REPO / "scripts" / "requirements.txt").read_text().rstrip("\n")
     (venv / ".popkit-requirements").write_text(requirements)
     return venv
