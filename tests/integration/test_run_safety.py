@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 from pathlib import Path
 
 import psutil
 import pytest
+from gitstate import repo_state, sh
 
 from popkit_bench.cli import main
 from popkit_bench.rundir import read_results_file
@@ -45,22 +45,6 @@ def test_trial_over_its_timeout_is_recorded_timeout_and_nothing_survives(tmp_pat
     assert not worktrees.exists() or not any(worktrees.iterdir())
 
 
-def sh(*args: str, cwd: Path) -> str:
-    return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-def state(repo: Path) -> dict[str, str]:
-    return {
-        "head": sh("git", "rev-parse", "HEAD", cwd=repo),
-        "branch": sh("git", "symbolic-ref", "-q", "HEAD", cwd=repo),
-        "branches": sh("git", "for-each-ref", "--format=%(refname) %(objectname)", cwd=repo),
-        "index": sh("git", "diff", "--cached", cwd=repo),
-        "tree": sh("git", "diff", cwd=repo),
-        "status": sh("git", "status", "--porcelain", cwd=repo),
-        "stash": sh("git", "stash", "list", cwd=repo),
-    }
-
-
 def test_user_repository_is_unchanged_after_a_run(tmp_path: Path, claude_bin: Path) -> None:
     repo = tmp_path / "my-project"
     repo.mkdir()
@@ -87,12 +71,12 @@ def test_user_repository_is_unchanged_after_a_run(tmp_path: Path, claude_bin: Pa
         verification:
           - python3 -c "import calc; assert calc.add(2, 3) == 5"
         """))
-    before = state(repo)
+    before = repo_state(repo)
     run_dir = tmp_path / "run"
     code = main(["run", str(task), "--rehearsal", "--trials", "1", "--run-dir", str(run_dir), "--no-report"])
     assert code == 0
     records = read_results_file(run_dir / "results.jsonl")
     assert [r["status"] for r in records] == ["completed", "completed"]
     assert all(r["verification"][0]["passed"] for r in records)  # the tag's code, not the user's edits
-    assert state(repo) == before
+    assert repo_state(repo) == before
     assert (repo / "calc.py").read_text() == "def add(a, b):\n    return 0  # unstaged\n"

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
+from gitstate import repo_state, sh
 
 from popkit_bench.errors import InputError
 from popkit_bench.tasks.spec import load_task
 from popkit_bench.workspace.codebase import prepare_codebase
 from popkit_bench.workspace.worktree import create_worktree, remove_worktree
-
-
-def sh(*args: str, cwd: Path) -> str:
-    return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-def repo_state(repo: Path) -> dict[str, str]:
-    """Everything a user would notice: HEAD, branch, branches, index, working tree, stash, worktrees."""
-    return {
-        "head": sh("git", "rev-parse", "HEAD", cwd=repo),
-        "branch": sh("git", "symbolic-ref", "-q", "HEAD", cwd=repo),
-        "branches": sh("git", "branch", "-a", "--format=%(refname) %(objectname)", cwd=repo),
-        "index": sh("git", "diff", "--cached", cwd=repo),
-        "worktree_diff": sh("git", "diff", cwd=repo),
-        "status": sh("git", "status", "--porcelain", "--untracked-files=all", cwd=repo),
-        "stash": sh("git", "stash", "list", cwd=repo),
-        "worktrees": sh("git", "worktree", "list", "--porcelain", cwd=repo),
-        "file": (repo / "app.py").read_text(),
-    }
 
 
 @pytest.fixture()
@@ -71,7 +52,7 @@ def task_for(tmp_path: Path, codebase: str, ref: str) -> Path:
 
 
 def test_user_repo_is_never_modified(tmp_path: Path, user_repo: Path) -> None:
-    before = repo_state(user_repo)
+    before = repo_state(user_repo), (user_repo / "app.py").read_text()
     task = load_task(task_for(tmp_path, str(user_repo), "baseline-v1.0"))
     run_dir = tmp_path / "run"
     codebase = prepare_codebase(task, run_dir)
@@ -80,7 +61,7 @@ def test_user_repo_is_never_modified(tmp_path: Path, user_repo: Path) -> None:
     (wt / "app.py").write_text("changed by the agent\n")
     remove_worktree(codebase, wt)
     assert not wt.exists()
-    assert repo_state(user_repo) == before
+    assert (repo_state(user_repo), (user_repo / "app.py").read_text()) == before
 
 
 def test_worktree_retries_once_when_path_exists(tmp_path: Path, user_repo: Path) -> None:
