@@ -213,3 +213,31 @@ def test_missing_solution_fails_the_check(tmp_path: Path, capsys):
     )
     assert main(["check-task", str(folder / "red.yml")]) == 1
     assert "no solution patch" in capsys.readouterr().out
+
+
+def test_list_shows_id_category_difficulty_codebase_and_description(capsys: pytest.CaptureFixture[str]):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ID", "CATEGORY", "DIFFICULTY", "CODEBASE", "DESCRIPTION"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    for task in TASKS:
+        row = rows[task.id]
+        assert row.split()[1:4] == [task.category, task.difficulty, task.codebase]
+        assert task.description in row  # not a terminal: nothing is cut
+
+
+def test_list_cuts_long_cells_to_the_terminal_width():
+    from popkit_bench.commands.list_tasks import table
+
+    rows = [{"id": "t", "category": "c", "difficulty": None, "codebase": "/home/me/" + "deep/" * 20 + "repo",
+             "description": "word " * 60}]
+    lines = table(rows, width=80).splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    assert lines[1].split()[2] == "-"  # no difficulty
+    assert "…p/deep/deep/deep/deep/deep/repo " in lines[1] and lines[1].endswith("…")
+
+
+def test_list_by_unknown_category_names_the_known_ones(capsys: pytest.CaptureFixture[str]):
+    assert main(["list", "--category", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "'nope'" in err and "bug-fixing" in err and "Traceback" not in err

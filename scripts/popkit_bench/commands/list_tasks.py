@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import sys
+from typing import Any
 
+from popkit_bench.errors import InputError
 from popkit_bench.tasks.discovery import discover
 
 
@@ -17,7 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    tasks = [t for t in discover(args.tasks_dir) if not args.category or t.category == args.category]
+    found = discover(args.tasks_dir)
+    tasks = [t for t in found if not args.category or t.category == args.category]
+    if args.category and not tasks:
+        known = ", ".join(sorted({t.category for t in found})) or "none"
+        raise InputError(f"no task in category {args.category!r}", field="--category",
+                         expected=f"one of the categories found: {known}")
     rows = [
         {
             "id": t.id,
@@ -33,13 +42,34 @@ def run(args: argparse.Namespace) -> int:
     ]
     if args.json:
         print(json.dumps(rows, indent=2))
-        return 0
-    if not rows:
+    elif not rows:
         print("no tasks found")
-        return 0
-    width = max(len(r["id"]) for r in rows)
-    cat_width = max(len(r["category"]) for r in rows)
-    for r in rows:
-        print(f"{r['id']:<{width}}  {r['category']:<{cat_width}}  {r['difficulty'] or '-':<6}  "
-              f"{r['codebase']:<20}  {r['description'][:70]}")
+    else:
+        print(table(rows, shutil.get_terminal_size().columns if sys.stdout.isatty() else None))
     return 0
+
+
+COLUMNS = ("id", "category", "difficulty", "codebase", "description")
+MAX_CODEBASE = 32
+
+
+def table(rows: list[dict[str, Any]], width: int | None = None) -> str:
+    """The task list as aligned columns with a header; descriptions cut to `width` (a terminal's) with '…'."""
+    cells = [[str(r[c] or "-") for c in COLUMNS] for r in rows]
+    for line in cells:
+        line[3] = clip(line[3], MAX_CODEBASE, keep_end=True)
+    header = [c.upper() for c in COLUMNS]
+    widths = [max(len(x) for x in column) for column in zip(header, *cells, strict=True)]
+    room = max(20, width - sum(widths[:-1]) - 2 * (len(COLUMNS) - 1)) if width else 10_000
+    lines = []
+    for line in [header, *cells]:
+        line = [*line[:-1], clip(line[-1], room)]
+        lines.append("  ".join(x.ljust(w) for x, w in zip(line[:-1], widths[:-1], strict=True)) + "  " + line[-1])
+    return "\n".join(lines)
+
+
+def clip(text: str, width: int, *, keep_end: bool = False) -> str:
+    """`text` cut to `width` characters with an ellipsis (at the start when the end matters, as in paths)."""
+    if len(text) <= width:
+        return text
+    return "…" + text[-(width - 1):] if keep_end else text[: width - 1] + "…"
