@@ -71,3 +71,9 @@ def test_with_the_real_analyzer(tmp_path: Path):
     sentence = verdict_sentence(analyze_run(run, write=False))
     assert sentence.startswith("With popkit-ops, ")
     assert "tokens fell" in sentence and "Holm p=" in sentence
+
+
+def test_a_tiny_p_value_reads_p_below_not_p_equals():
+    sentence = verdict_sentence(analysis(
+        metric("tokens_total", "tokens", "lower", 10000, 5000, n=5, p=0.00001, significant=True, better=True)))
+    assert "(Holm p<0.001, large effect)" in sentence and "p=<" not in sentence
