@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from popkit_bench.errors import InputError
+from popkit_bench.report.fmt import ellipsize
 from popkit_bench.tasks.discovery import discover
 
 
@@ -56,20 +57,14 @@ MAX_CODEBASE = 32
 def table(rows: list[dict[str, Any]], width: int | None = None) -> str:
     """The task list as aligned columns with a header; descriptions cut to `width` (a terminal's) with '…'."""
     cells = [[str(r[c] or "-") for c in COLUMNS] for r in rows]
+    codebase = COLUMNS.index("codebase")
     for line in cells:
-        line[3] = clip(line[3], MAX_CODEBASE, keep_end=True)
+        line[codebase] = ellipsize(line[codebase], MAX_CODEBASE, keep_end=True)
     header = [c.upper() for c in COLUMNS]
     widths = [max(len(x) for x in column) for column in zip(header, *cells, strict=True)]
     room = max(20, width - sum(widths[:-1]) - 2 * (len(COLUMNS) - 1)) if width else 10_000
     lines = []
     for line in [header, *cells]:
-        line = [*line[:-1], clip(line[-1], room)]
+        line = [*line[:-1], ellipsize(line[-1], room)]
         lines.append("  ".join(x.ljust(w) for x, w in zip(line[:-1], widths[:-1], strict=True)) + "  " + line[-1])
     return "\n".join(lines)
-
-
-def clip(text: str, width: int, *, keep_end: bool = False) -> str:
-    """`text` cut to `width` characters with an ellipsis (at the start when the end matters, as in paths)."""
-    if len(text) <= width:
-        return text
-    return "…" + text[-(width - 1):] if keep_end else text[: width - 1] + "…"

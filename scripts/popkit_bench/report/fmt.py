@@ -1,4 +1,5 @@
-"""Number formatting with units. Every report format prints values through these functions only."""
+"""Number formatting with units (and cutting text to a width). Every report format prints values through these
+functions only."""
 
 from __future__ import annotations
 
@@ -87,6 +88,20 @@ def p_value(x: Any) -> str:
     if x < 0.001:
         return "<0.001"
     return f"{x:.3f}"
+
+
+def p_clause(x: Any) -> str:
+    """A p-value in a sentence: `p=0.012`, `p<0.001`."""
+    text = p_value(x)
+    return f"p{text}" if text.startswith("<") else f"p={text}"
+
+
+def ellipsize(text: Any, width: int, *, keep_end: bool = False) -> str:
+    """`text` cut to `width` characters ending in '…' (starting with it when the end matters, as in paths)."""
+    text = str(text)
+    if len(text) <= width:
+        return text
+    return "\u2026" + text[-(width - 1):] if keep_end else text[: width - 1] + "\u2026"
 
 
 def interval(lo: Any, hi: Any, one: Callable[[Any], str]) -> str:

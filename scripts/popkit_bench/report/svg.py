@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from popkit_bench.report.fmt import ellipsize
+
 BETTER = "#1a7f37"   # green: moved in the metric's good direction
 WORSE = "#cf222e"    # red: moved in the bad direction
 NEUTRAL = "#57606a"  # grey: baseline, or no direction
@@ -100,7 +102,7 @@ def dot_plot(series: Sequence[ArmSeries], title: str, tick_label: Callable[[floa
     for i, arm in enumerate(series):
         y = 12 + row_h * i + row_h / 2
         svg += Markup('<text x="{x}" y="{y:.1f}" text-anchor="end" dominant-baseline="middle" fill="#24292f">'
-                      '{t}</text>').format(x=label_w - 10, y=y, t=_short(arm.name, 18))
+                      '{t}</text>').format(x=label_w - 10, y=y, t=ellipsize(arm.name, 18))
         if arm.ci is not None:
             a, b = scale(arm.ci[0]), scale(arm.ci[1])
             svg += Markup('<line x1="{a:.1f}" x2="{b:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{c}" stroke-width="2"/>'
@@ -146,7 +148,7 @@ def forest_plot(rows: Sequence[ForestRow], title: str, width: int = 960) -> Mark
     for i, row in enumerate(rows):
         y = 10 + row_h * i + row_h / 2
         svg += Markup('<text x="{x}" y="{y:.1f}" text-anchor="end" dominant-baseline="middle" fill="#24292f">'
-                      '{t}</text>').format(x=label_w - 10, y=y, t=_short(row.label, 32))
+                      '{t}</text>').format(x=label_w - 10, y=y, t=ellipsize(row.label, 32))
         text = f"{row.change * 100:+.1f}%" if row.change is not None else "n/a"
         svg += Markup('<text x="{x}" y="{y:.1f}" dominant-baseline="middle" fill="{c}">{t}</text>').format(
             x=width - right_w + 8, y=y, c=row.colour, t=text + (f" {row.note}" if row.note else ""))
@@ -203,7 +205,7 @@ def trend_plot(chart: TrendChart, tick_label: Callable[[float], str], width: int
     for i, label in enumerate(chart.run_labels):
         if n <= 8 or i in (0, n - 1):
             svg += Markup('<text x="{x:.1f}" y="{y}" text-anchor="middle" fill="{c}">{t}</text>').format(
-                x=xs[i], y=height - 10, c=NEUTRAL, t=_short(label, 12))
+                x=xs[i], y=height - 10, c=NEUTRAL, t=ellipsize(label, 12))
     for line in chart.series:
         points = [(xs[i], y_of(v)) for i, v in enumerate(line.values) if v is not None]
         if len(points) > 1:
@@ -218,8 +220,3 @@ def trend_plot(chart: TrendChart, tick_label: Callable[[float], str], width: int
 
 def _clip(v: float) -> float:
     return max(-3.0, min(3.0, v))
-
-
-def _short(text: str, limit: int) -> str:
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

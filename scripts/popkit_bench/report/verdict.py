@@ -68,8 +68,7 @@ def _certainty(result: dict[str, Any], n_text: str) -> str:
     if result.get("significant"):
         label = result.get("effect_size_label")
         effect = f", {label} effect" if label else ""
-        p_text = fmt.p_value(result.get("p_value_adjusted"))
-        return f"(Holm p{'' if p_text.startswith('<') else '='}{p_text}{effect})"
+        return f"(Holm {fmt.p_clause(result.get('p_value_adjusted'))}{effect})"
     return f"(not significant, {n_text})"
 
 
