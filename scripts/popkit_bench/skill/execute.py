@@ -37,7 +37,7 @@ from popkit_bench.skill.recording import final_answer
 from popkit_bench.skill.wrap import snapshot_skill, wrap_skill
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.workspace.codebase import Codebase
-from popkit_bench.workspace.git import git
+from popkit_bench.workspace.git import commit_folder, git
 from popkit_bench.workspace.worktree import remove_worktree
 
 DEFAULT_TIMEOUT_S = 600
@@ -101,9 +101,7 @@ def eval_codebase(case: EvalCase, root: Path) -> Codebase:
                 shutil.copytree(source, target)
             else:
                 shutil.copy2(source, target)
-        git("init", "-q", "-b", "main", cwd=repo)
-        git("add", "-A", cwd=repo)
-        git("commit", "-q", "--allow-empty", "-m", f"inputs of {case.folder_name}", cwd=repo)
+        commit_folder(repo, f"inputs of {case.folder_name}", allow_empty=True)
     commit = git("rev-parse", "HEAD", cwd=repo).strip()
     return Codebase(repo, commit, "main", f"skill-eval:{case.folder_name}")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from popkit_bench.errors import InputError
 from popkit_bench.tasks.discovery import BUNDLED_TASKS_DIR, CODEBASES_DIRNAME
 from popkit_bench.tasks.spec import TaskSpec
-from popkit_bench.workspace.git import GitError, git
+from popkit_bench.workspace.git import GitError, commit_folder, git
 
 IGNORED_NAMES = {"__pycache__", ".pytest_cache", "node_modules", ".git"}
 
@@ -84,9 +84,7 @@ def prepare_codebase(task: TaskSpec, run_dir: Path) -> Codebase:
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(source, target, ignore=shutil.ignore_patterns(*IGNORED_NAMES, "*.pyc"))
-            git("init", "-q", "-b", "main", cwd=target)
-            git("add", "-A", cwd=target)
-            git("commit", "-q", "-m", f"{task.codebase} (bundled by popkit-ops)", cwd=target)
+            commit_folder(target, f"{task.codebase} (bundled by popkit-ops)")
             if _is_tag_name(task.initial_state):
                 git("tag", "-f", task.initial_state, cwd=target, check=False)
         commit = git("rev-parse", "HEAD", cwd=target).strip()

@@ -41,3 +41,10 @@ def git(*args: str, cwd: Path | str | None = None, check: bool = True, timeout: 
     if check and proc.returncode != 0:
         raise GitError(f"git {' '.join(args)}: {(proc.stderr or proc.stdout).strip()}")
     return proc.stdout
+
+
+def commit_folder(folder: Path, message: str, *, allow_empty: bool = False) -> None:
+    """Make `folder` a new repository (branch main) whose one commit holds all its files."""
+    git("init", "-q", "-b", "main", cwd=folder)
+    git("add", "-A", cwd=folder)
+    git("commit", "-q", *(["--allow-empty"] if allow_empty else []), "-m", message, cwd=folder)
