@@ -95,15 +95,20 @@ def summary_row(name: str, result: dict[str, Any], baseline_arm: str, treatment_
         "ci_reason": str(diff.get("ci_reason") or ""),
         "p_reason": str(result.get("p_value_adjusted_reason") or result.get("p_value_reason") or ""),
         "effect_reason": str(result.get("effect_size_reason") or ""),
-        "p": fmt.p_value(result.get("p_value_adjusted")),
-        "p_raw": fmt.p_value(result.get("p_value")),
-        "p_test": TEST_NAMES.get(str(result.get("p_value_test")), str(result.get("p_value_test") or "")),
+        **p_cells(result),
         "effect": effect_text(result),
         "significant": bool(result.get("significant")),
         "better": result.get("better"),
         "tone": tone(result),
         "improvement": result.get("improvement"),
     }
+
+
+def p_cells(result: dict[str, Any]) -> dict[str, str]:
+    """The Holm-adjusted p, the raw p and the test's name, formatted."""
+    test = str(result.get("p_value_test") or "")
+    return {"p": fmt.p_value(result.get("p_value_adjusted")), "p_raw": fmt.p_value(result.get("p_value")),
+            "p_test": TEST_NAMES.get(test, test)}
 
 
 def _interval_fraction(ci: Any, base_mean: Any) -> list[float] | None:
@@ -167,9 +172,7 @@ def detail(name: str, result: dict[str, Any], baseline_arm: str, treatment_arm: 
         "ratio": ratio_text(result),
         "improvement": fmt.pct(result.get("improvement") / 100) if fmt.is_number(result.get("improvement"))
         else _reason(result, "improvement"),
-        "p": fmt.p_value(result.get("p_value_adjusted")),
-        "p_raw": fmt.p_value(result.get("p_value")),
-        "p_test": TEST_NAMES.get(str(result.get("p_value_test")), str(result.get("p_value_test") or "")),
+        **p_cells(result),
         "p_reason": str(result.get("p_value_reason") or ""),
         "effect": effect_text(result),
         "effect_ci": fmt.ci(result.get("effect_size_ci"), lambda v: f"{v:+.2f}"),
