@@ -1,4 +1,4 @@
-"""What a user would notice about their own git repository, to prove a run left it alone."""
+"""Users' own git repositories in tests: making one, and what a user would notice, to prove a run left it alone."""
 
 from __future__ import annotations
 
@@ -9,6 +9,15 @@ from pathlib import Path
 def sh(*args: str, cwd: Path) -> str:
     """Run a command in `cwd`, fail on error, return its stdout."""
     return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def new_repo(path: Path) -> Path:
+    """An empty repository on branch main, with a committer identity and no commit signing."""
+    path.mkdir(parents=True)
+    sh("git", "init", "-q", "-b", "main", cwd=path)
+    for key, value in (("user.email", "me@example.com"), ("user.name", "Me"), ("commit.gpgsign", "false")):
+        sh("git", "config", key, value, cwd=path)
+    return path
 
 
 def repo_state(repo: Path) -> dict[str, str]:

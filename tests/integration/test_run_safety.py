@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from gitstate import repo_state, sh
+from gitstate import new_repo, repo_state, sh
 
 from popkit_bench.cli import main
 from popkit_bench.rundir import read_results_file
@@ -46,11 +46,7 @@ def test_trial_over_its_timeout_is_recorded_timeout_and_nothing_survives(tmp_pat
 
 
 def test_user_repository_is_unchanged_after_a_run(tmp_path: Path, claude_bin: Path) -> None:
-    repo = tmp_path / "my-project"
-    repo.mkdir()
-    sh("git", "init", "-q", "-b", "main", cwd=repo)
-    sh("git", "config", "user.email", "me@example.com", cwd=repo)
-    sh("git", "config", "user.name", "Me", cwd=repo)
+    repo = new_repo(tmp_path / "my-project")
     (repo / "calc.py").write_text("def add(a, b):\n    return a + b\n")
     sh("git", "add", ".", cwd=repo)
     sh("git", "commit", "-q", "-m", "first", cwd=repo)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from gitstate import new_repo, sh
 
 from popkit_bench.cli import main
 from popkit_bench.tasks.discovery import BUNDLED_TASKS_DIR, discover
@@ -170,22 +171,15 @@ def test_with_plugin_variant_needs_the_plugin_listed(task: TaskSpec):
     assert play.select(prompt_only).name == "default", "a mention in the prompt must not switch variants"
 
 
-def _git(*args: str, cwd: Path) -> str:
-    env_args = ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
-    return subprocess.run(["git", *env_args, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
 def test_user_repository_codebase_at_a_ref(tmp_path: Path, capsys):
-    repo = tmp_path / "service"
-    repo.mkdir()
-    _git("init", "-q", "-b", "main", cwd=repo)
+    repo = new_repo(tmp_path / "service")
     (repo / "check.py").write_text("import sys\nsys.exit(0 if open('flag.txt').read() == 'on\\n' else 1)\n")
     (repo / "flag.txt").write_text("off\n")
-    _git("add", "-A", cwd=repo)
-    _git("commit", "-q", "-m", "v1", cwd=repo)
-    _git("tag", "v1", cwd=repo)
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "-q", "-m", "v1", cwd=repo)
+    sh("git", "tag", "v1", cwd=repo)
     (repo / "flag.txt").write_text("later\n")  # a later commit and a dirty checkout must not matter
-    _git("commit", "-q", "-am", "v2", cwd=repo)
+    sh("git", "commit", "-q", "-am", "v2", cwd=repo)
     (repo / "flag.txt").write_text("uncommitted\n")
     folder = tmp_path / "tasks" / "bug-fixing"
     folder.mkdir(parents=True)
@@ -198,7 +192,7 @@ def test_user_repository_codebase_at_a_ref(tmp_path: Path, capsys):
     )
     assert main(["check-task", str(folder / "flag-on.yml")]) == 0, capsys.readouterr().out
     assert (repo / "flag.txt").read_text() == "uncommitted\n"
-    assert _git("rev-parse", "--abbrev-ref", "HEAD", cwd=repo).strip() == "main"
+    assert sh("git", "rev-parse", "--abbrev-ref", "HEAD", cwd=repo).strip() == "main"
 
 
 def test_missing_solution_fails_the_check(tmp_path: Path, capsys):

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from gitstate import repo_state, sh
+from gitstate import new_repo, repo_state, sh
 
 from popkit_bench.errors import InputError
 from popkit_bench.tasks.spec import load_task
@@ -16,11 +16,7 @@ from popkit_bench.workspace.worktree import create_worktree, remove_worktree
 
 @pytest.fixture()
 def user_repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "user-repo"
-    repo.mkdir()
-    sh("git", "init", "-q", "-b", "main", cwd=repo)
-    sh("git", "config", "user.email", "u@example.com", cwd=repo)
-    sh("git", "config", "user.name", "U", cwd=repo)
+    repo = new_repo(tmp_path / "user-repo")
     (repo / "app.py").write_text("VERSION = 1\n")
     sh("git", "add", "app.py", cwd=repo)
     sh("git", "commit", "-q", "-m", "v1", cwd=repo)
