@@ -74,11 +74,12 @@ def plan_from_json(items: list[dict], seed: int = 0) -> Plan:
 
 def extend_plan(plan: Plan, task_ids: list[str], arms: list[str], trials: int) -> Plan:
     """The plan grown to `trials` per (task, arm): existing keys keep their order, new rounds follow."""
-    have = max((k.trial for k in plan.keys), default=0)
+    have = trials_per_arm(plan)
     if trials <= have:
         return plan
     more = make_plan(task_ids, arms, trials - have, plan.seed, start_trial=have + 1)
-    return Plan(keys=plan.keys + [k for k in more.keys if k not in set(plan.keys)], seed=plan.seed)
+    known = set(plan.keys)
+    return Plan(keys=plan.keys + [k for k in more.keys if k not in known], seed=plan.seed)
 
 
 def trials_per_arm(plan: Plan) -> int:

@@ -122,11 +122,7 @@ class RunDir:
 
     def finished_keys(self) -> set[TrialKey]:
         """Trials with a final record (interrupted ones are not final: resume runs them again)."""
-        done = set()
-        for record in self.read_results():
-            if record.get("status") in FINAL_STATUSES:
-                done.add(TrialKey(record["task_id"], record["arm"], int(record["trial"])))
-        return done
+        return set(self.final_records())
 
 
 def read_results_file(path: Path) -> list[dict[str, Any]]:

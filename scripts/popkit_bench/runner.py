@@ -24,7 +24,16 @@ from popkit_bench import __version__
 from popkit_bench.agent.cli_locator import cli_version, find_claude
 from popkit_bench.errors import EXIT_INTERRUPTED, BenchError, InputError
 from popkit_bench.estimate import estimate, history
-from popkit_bench.plan import BASELINE_ARM, Arm, Plan, TrialKey, extend_plan, make_plan, plan_from_json
+from popkit_bench.plan import (
+    BASELINE_ARM,
+    Arm,
+    Plan,
+    TrialKey,
+    extend_plan,
+    make_plan,
+    plan_from_json,
+    trials_per_arm,
+)
 from popkit_bench.plugin_info import PluginInfo
 from popkit_bench.process.tree import kill_descendants
 from popkit_bench.progress import LineProgress, make_progress
@@ -34,6 +43,7 @@ from popkit_bench.rundir import RunDir, RunLock, utc_now
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.trial import TrialContext, TrialOptions, run_trial
 from popkit_bench.workspace.codebase import Codebase, prepare_codebase
+from popkit_shared.recording.jsonl import number
 
 GB = 1024 ** 3
 MEMORY_PER_TRIAL_GB = 1.5
@@ -184,7 +194,7 @@ class Orchestrator:
     def run_json(self, plan: Plan, binary: str, version: str | None) -> dict[str, Any]:
         """run.json: what was asked (enough to re-create the request on resume) and the environment."""
         existing = self.run.read_run_json() or {}
-        per_arm = max((k.trial for k in plan.keys), default=self.request.trials)
+        per_arm = trials_per_arm(plan) or self.request.trials
         data = {
             "schema": 1,
             "run_id": self.run_id,
@@ -266,8 +276,7 @@ class Orchestrator:
             lock.release()
 
     def _execute(self) -> list[dict[str, Any]]:
-        keep = {k.slug for k in self.run.finished_keys()} if self.request.keep_worktrees else set()
-        cleanup = recover(self.run, self.config_key, keep=keep)
+        cleanup = recover(self.run, self.config_key, keep=self._kept_worktrees())
         plan, options, endpoint = self.prepare()
         finals = self.run.final_records()
         self._spent = sum(_cost(r) for r in finals.values())
@@ -280,7 +289,7 @@ class Orchestrator:
         if cleanup.summary():
             progress.message(cleanup.summary() or "")
         progress.message(f"run folder: {self.run.path}")
-        per_arm = max((k.trial for k in plan.keys), default=0)
+        per_arm = trials_per_arm(plan)
         progress.message(
             f"plan: {len(self.tasks)} task(s) x {len(self.arms)} arms ({', '.join(self.arms)}) x {per_arm} trials = "
             f"{len(plan.keys)} trials ({len(todo)} to run, --parallel {self.request.parallel})"
@@ -313,7 +322,8 @@ class Orchestrator:
             self.write_run_json(self._plan)
             progress.close()
         if self.stop.is_set():
-            left = len([k for k in self._plan.keys if k not in self.run.finished_keys()])
+            done = self.run.finished_keys()
+            left = sum(k not in done for k in self._plan.keys)
             raise RunInterrupted(f"interrupted ({self.stop_reason}); {left} trial(s) left: "
                                  f"resume with `popkit-bench run --resume {self.run.path}`")
         return self.run.read_results()
@@ -410,7 +420,7 @@ class Orchestrator:
             self._run_keys([k for k in self._plan.keys if k not in finals], options, progress)
             if self.stop.is_set() or self.budget_note:
                 return
-            per_arm = max(k.trial for k in self._plan.keys)
+            per_arm = trials_per_arm(self._plan)
             look = per_arm // batch if per_arm % batch == 0 else per_arm // batch + 1
             if not any(entry.get("look") == look for entry in self.sequential_looks):
                 base, treat = self._decision_values()
@@ -447,13 +457,13 @@ class Orchestrator:
         for record in self.run.final_records().values():
             if record.get("status") not in ("completed", "failed"):
                 continue
-            value = (record.get("metrics") or {}).get(self.request.decision_metric)
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
+            value = number((record.get("metrics") or {}).get(self.request.decision_metric))
+            if value is None:
                 continue
             if record["arm"] == BASELINE_ARM:
-                base.append(float(value))
+                base.append(value)
             elif record["arm"] == treatment:
-                treat.append(float(value))
+                treat.append(value)
         return base, treat
 
     # watch mode
@@ -498,8 +508,11 @@ class Orchestrator:
         while time.monotonic() < deadline:
             if not kill_descendants(grace_s=2):
                 break
-        keep = {k.slug for k in self.run.finished_keys()} if self.request.keep_worktrees else set()
-        remove_worktrees(self.run.path, keep)
+        remove_worktrees(self.run.path, self._kept_worktrees())
+
+    def _kept_worktrees(self) -> set[str]:
+        """Worktree names to keep (finished trials' ones, with --keep-worktrees)."""
+        return {k.slug for k in self.run.finished_keys()} if self.request.keep_worktrees else set()
 
 
 def as_interrupted(record: dict[str, Any], signal_name: str | None) -> dict[str, Any]:
@@ -513,9 +526,8 @@ def as_interrupted(record: dict[str, Any], signal_name: str | None) -> dict[str,
 
 
 def _has_cost(record: dict[str, Any]) -> bool:
-    value = (record.get("metrics") or {}).get("cost_usd")
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return number((record.get("metrics") or {}).get("cost_usd")) is not None
 
 
 def _cost(record: dict[str, Any]) -> float:
-    return float((record.get("metrics") or {}).get("cost_usd")) if _has_cost(record) else 0.0
+    return number((record.get("metrics") or {}).get("cost_usd")) or 0.0
