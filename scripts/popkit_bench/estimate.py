@@ -10,6 +10,7 @@ from statistics import mean
 from popkit_bench.errors import InputError
 from popkit_bench.plan import Plan
 from popkit_bench.rundir import RESULTS, RUN_JSON, read_results_file
+from popkit_shared.recording.jsonl import number
 
 USABLE = ("completed", "failed")
 
@@ -69,7 +70,7 @@ def _is_rehearsal(folder: Path) -> bool:
 
 def per_trial(records: list[dict], field: str) -> float | None:
     values = [(r.get("metrics") or {}).get(field) if field == "cost_usd" else r.get(field) for r in records]
-    numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    numbers = [n for v in values if (n := number(v)) is not None]
     return mean(numbers) if numbers else None
 
 

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-
-def stream_events(stream_path: Path) -> list[dict[str, Any]]:
-    """The stream-json events of a trial (unparsable lines skipped)."""
-    if not stream_path.is_file():
-        return []
-    events = []
-    for line in stream_path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    return events
+from popkit_shared.recording.jsonl import read_objects
+from popkit_shared.recording.model import Diagnostics
 
 
 def infra_failure(record: dict[str, Any], trial_dir: Path) -> str | None:
@@ -31,7 +18,8 @@ def infra_failure(record: dict[str, Any], trial_dir: Path) -> str | None:
     """
     if record.get("status") not in ("failed", "error"):
         return None
-    events = stream_events(trial_dir / "stream.jsonl")
+    stream = trial_dir / "stream.jsonl"
+    events = list(read_objects(stream, Diagnostics())) if stream.is_file() else []
     results = [e for e in events if e.get("type") == "result"]
     if results:
         last = results[-1]

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from popkit_bench.agent.isolation import CREDENTIAL_VARS
 from popkit_bench.process.tree import run_tree
 from popkit_bench.tasks.spec import TaskSpec, VerificationCommand
 
@@ -21,9 +22,7 @@ def verification_env() -> dict[str, str]:
 
 def _is_secret(name: str) -> bool:
     upper = name.upper()
-    return upper in ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN") or (
-        "TOKEN" in upper or "SECRET" in upper or upper.endswith("_API_KEY")
-    )
+    return upper in CREDENTIAL_VARS or "TOKEN" in upper or "SECRET" in upper or upper.endswith("_API_KEY")
 
 
 def run_command(command: VerificationCommand, cwd: Path) -> dict[str, Any]:
@@ -56,9 +55,3 @@ def run_verification(task: TaskSpec, cwd: Path) -> list[dict[str, Any]]:
     """Run every verification command of a task, in order, in `cwd`."""
     return [run_command(command, cwd) for command in task.verification]
 
-
-def pass_rate(results: list[dict[str, Any]]) -> float | None:
-    """Fraction of commands that passed, or None when there were none."""
-    if not results:
-        return None
-    return sum(1 for r in results if r["passed"]) / len(results)

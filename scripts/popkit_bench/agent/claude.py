@@ -82,11 +82,6 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
     return argv
 
 
-def redacted_argv(argv: list[str]) -> list[str]:
-    """The argv as recorded: nothing secret is on the command line (the prompt goes on stdin)."""
-    return list(argv)
-
-
 def run_claude(binary: Path, request: AgentRequest) -> AgentOutcome:
     """Run claude as its host to completion or timeout; stdout (stream-json) and stderr go to files."""
     argv = build_argv(binary, request)

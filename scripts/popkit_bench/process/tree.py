@@ -102,14 +102,6 @@ def kill_tree_group(pgid: int) -> None:
         pass
 
 
-def descendants(pid: int | None = None) -> list[psutil.Process]:
-    """All live descendants of a process (default: this one)."""
-    try:
-        return psutil.Process(pid or os.getpid()).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
 def kill_descendants(*, grace_s: float = 3.0, hard: bool = False) -> list[int]:
     """Kill every process tree started by this process (trials' claude, verification, windows).
 

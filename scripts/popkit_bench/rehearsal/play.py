@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 
 from popkit_bench.errors import InputError
+from popkit_bench.rehearsal.messages import USAGE_KEYS
 from popkit_bench.rehearsal.request_info import context_text
 
-USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
 WHEN_KEYS = ("context_contains", "context_not_contains", "context_regex")
 PLAY_KEYS = {"play", "variants", "turns", "subagent_turns", "final_text", "fail_first", "usage_jitter"}
 FAIL_KEYS = {"requests", "status"}
@@ -65,9 +65,6 @@ class Variant:
     name: str
     turns: tuple[Turn, ...]
     when: Condition | None = None
-
-    def matches(self, body: Mapping[str, Any]) -> bool:
-        return self.when is None or self.when.matches(context_text(body))
 
     def tool_calls(self) -> list[ToolCall]:
         """Every tool call of this variant, in order."""

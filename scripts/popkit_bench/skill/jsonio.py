@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import InputError, read_input_text
+from popkit_bench.rundir import write_json_atomic
 
 
 def read_json(path: Path) -> tuple[Any, str]:
@@ -29,6 +29,4 @@ def line_of(text: str, key: str, start: int = 0) -> int | None:
 def write_json(path: Path, data: Any) -> None:
     """Write pretty JSON atomically (temp file + rename); NaN is refused."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_json_atomic(path, data)

@@ -14,18 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.agent.host import SessionHost, run_hosted
+from popkit_bench.rundir import write_json_atomic
 from popkit_bench.watch.view import Tail
 from popkit_shared.benchmark_responses import ResponsesFile
 
 PID_FILE = "window-session.pid"
 VIEW_FILE = "window-view.txt"  # a copy of what the window showed
 EXIT_FILE = "window-exit.json"
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def load_responses_from(path: str | None) -> ResponsesFile:
