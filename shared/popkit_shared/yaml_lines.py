@@ -17,15 +17,18 @@ class YamlSyntaxError(ValueError):
 
 def load_with_lines(text: str) -> tuple[Any, dict[str, int]]:
     """Parse YAML text; return (data, {dotted.path: line}) with 1-based lines for keys and list items."""
+    loader = yaml.SafeLoader(text)  # one parse: the node tree gives the lines, then the data is built from it
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise YamlSyntaxError(str(exc.problem or exc), line) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), None) from None
+    finally:
+        loader.dispose()
     lines: dict[str, int] = {}
     if node is not None:
         _collect(node, "", lines)

@@ -14,8 +14,6 @@ import os
 import sys
 from typing import Any
 
-from popkit_shared.answering import answer_questions, answers_map
-from popkit_shared.benchmark_responses import is_benchmark_mode, load_responses_file
 from popkit_shared.hooks.recorder import append_event
 
 
@@ -52,6 +50,10 @@ def answer(payload: dict[str, Any]) -> dict[str, Any] | None:
     """The PreToolUse output that answers AskUserQuestion from the responses file, or None."""
     if payload.get("hook_event_name") != "PreToolUse" or payload.get("tool_name") != "AskUserQuestion":
         return None
+    # imported here: every other tool call (recording only) skips their start-up cost
+    from popkit_shared.answering import answer_questions, answers_map
+    from popkit_shared.benchmark_responses import is_benchmark_mode, load_responses_file
+
     if not is_benchmark_mode():
         return None
     tool_input = payload.get("tool_input") or {}
