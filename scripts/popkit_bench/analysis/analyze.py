@@ -12,7 +12,7 @@ from popkit_bench.analysis import power as pw
 from popkit_bench.analysis.arms import arm_names, choose_arms, task_ids, trial_counts
 from popkit_bench.analysis.bootstrap import DEFAULT_RESAMPLES, resampled_means
 from popkit_bench.analysis.compare import ArmSample, compare_metric
-from popkit_bench.analysis.exclusions import dedupe, split
+from popkit_bench.analysis.exclusions import split
 from popkit_bench.analysis.io import load_run, validate_record, write_analysis
 from popkit_bench.analysis.metrics_catalog import VERIFY_PREFIX, metric_order, spec_for
 from popkit_bench.analysis.multiplicity import apply_holm
@@ -46,8 +46,7 @@ def analyze_records(records: list[dict[str, Any]], *, baseline: str | None = Non
     for index, record in enumerate(records, start=1):
         validate_record(record, index=index)
     run_info = run_info or {}
-    usable, exclusions = split(records)
-    kept, _ = dedupe(records)
+    kept, usable, exclusions = split(records)
     arms_all = arm_names(run_info, kept)
     base, treatments = choose_arms(arms_all, run_info, baseline, treatment)
     if base not in arms_all:

@@ -7,7 +7,6 @@ from collections import Counter
 from typing import Any
 
 USABLE_STATUSES = ("completed", "failed")
-EXCLUDED_STATUSES = ("timeout", "error", "contaminated", "interrupted")
 FINAL_STATUSES = USABLE_STATUSES + ("timeout", "error", "contaminated")
 
 
@@ -34,8 +33,8 @@ def is_usable(record: dict[str, Any]) -> bool:
     return record.get("status") in USABLE_STATUSES
 
 
-def split(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """(usable records, Exclusions section) after de-duplication."""
+def split(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """(records kept by de-duplication, the usable ones among them, Exclusions section)."""
     kept, superseded = dedupe(records)
     usable = [r for r in kept if is_usable(r)]
     by_reason: Counter[str] = Counter()
@@ -57,4 +56,4 @@ def split(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str
         "by_arm": {arm: dict(c) for arm, c in sorted(by_arm.items())},
         "by_task": {t: {arm: dict(c) for arm, c in arms.items()} for t, arms in sorted(by_task.items())},
     }
-    return usable, section
+    return kept, usable, section
