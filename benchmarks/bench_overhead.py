@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from popkit_bench.cli import main
-from popkit_bench.rundir import read_results_file
+from popkit_bench.record.rundir import read_results_file
 
 
 def run(trials: int, parallel: int) -> list[float]:

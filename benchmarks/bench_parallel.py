@@ -20,7 +20,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 from popkit_bench.cli import main
-from popkit_bench.rundir import read_results_file
+from popkit_bench.record.rundir import read_results_file
 
 
 def measure(trials_per_arm: int, parallel: int) -> dict[str, float]:

@@ -16,8 +16,8 @@ import pytest
 
 from popkit_bench.agent.isolation import make_config_dir, remove_config_dir
 from popkit_bench.cli import main
+from popkit_bench.record.rundir import read_results_file
 from popkit_bench.rehearsal.server import RehearsalServer
-from popkit_bench.rundir import read_results_file
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "sk-ant-api03-popkit-test-secret-0123456789"

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from popkit_bench.cli import main
-from popkit_bench.retry import infra_failure
-from popkit_bench.rundir import read_results_file
-from popkit_bench.runner import default_parallel
+from popkit_bench.execution.orchestrator import default_parallel
+from popkit_bench.execution.retry import infra_failure
+from popkit_bench.record.rundir import read_results_file
 
 REPO = Path(__file__).resolve().parents[2]
 TASK = "pagination-off-by-one"

@@ -16,9 +16,9 @@ import pytest
 
 from popkit_bench.agent.isolation import config_root
 from popkit_bench.analysis.exclusions import dedupe
+from popkit_bench.execution.recovery import config_key
 from popkit_bench.process.tree import kill_processes, processes_inside
-from popkit_bench.recovery import config_key
-from popkit_bench.rundir import FINAL_STATUSES, read_results_file
+from popkit_bench.record.rundir import FINAL_STATUSES, read_results_file
 from popkit_bench.workspace.git import git
 
 pytestmark = pytest.mark.real_cli

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from popkit_bench.cli import main
-from popkit_bench.rundir import read_results_file
+from popkit_bench.record.rundir import read_results_file
 
 pytestmark = pytest.mark.real_cli
 

@@ -10,7 +10,7 @@ import pytest
 from gitstate import new_repo, repo_state, sh
 
 from popkit_bench.cli import main
-from popkit_bench.rundir import read_results_file
+from popkit_bench.record.rundir import read_results_file
 
 pytestmark = pytest.mark.real_cli
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

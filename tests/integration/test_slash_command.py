@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from popkit_bench.record.rundir import read_results_file
 from popkit_bench.rehearsal.play import Play, ToolCall, Turn, Variant
 from popkit_bench.rehearsal.request_info import MAIN, assistant_turns, classify, context_text
 from popkit_bench.rehearsal.server import RehearsalServer
-from popkit_bench.rundir import read_results_file
 
 pytestmark = pytest.mark.real_cli
 REPO = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from popkit_bench.plan import extend_plan, make_plan, plan_from_json, trials_per_arm
+from popkit_bench.planning.plan import extend_plan, make_plan, plan_from_json, trials_per_arm
 
 
 def test_every_trial_once_and_rounds_interleave_the_arms() -> None:

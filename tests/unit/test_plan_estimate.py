@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from popkit_bench.estimate import estimate, history
-from popkit_bench.plan import make_plan
+from popkit_bench.planning.estimate import estimate, history
+from popkit_bench.planning.plan import make_plan
 
 
 def write_run(base: Path, name: str, rehearsal: bool, records: list[dict]) -> None:

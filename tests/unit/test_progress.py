@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from popkit_bench.plan import TrialKey
-from popkit_bench.progress import LineProgress, RichProgress, make_progress
+from popkit_bench.execution.progress import LineProgress, RichProgress, make_progress
+from popkit_bench.planning.plan import TrialKey
 
 KEY = TrialKey("t", "baseline", 1)
 

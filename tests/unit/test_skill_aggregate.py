@@ -10,8 +10,8 @@ import pytest
 
 from popkit_bench.errors import InsufficientDataError
 from popkit_bench.skill.aggregate import aggregate
+from popkit_bench.skill.flow import build
 from popkit_bench.skill.gate import evaluate
-from popkit_bench.skill.pipeline import build
 
 SEED_SUMMARY_ARM_KEYS = {"pass_rate", "pass_rate_std", "avg_tokens", "avg_duration_seconds"}
 

@@ -66,8 +66,8 @@ def test_eval_codebase_commits_the_input_files(tmp_path: Path) -> None:
 
 
 def test_a_timed_out_trial_gets_no_grading_and_is_excluded(tmp_path: Path) -> None:
-    from popkit_bench.plan import TrialKey
-    from popkit_bench.rundir import RunDir
+    from popkit_bench.planning.plan import TrialKey
+    from popkit_bench.record.rundir import RunDir
     from popkit_bench.skill.aggregate import aggregate
     from popkit_bench.skill.execute import finish_trial
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from popkit_bench.agent.claude import AgentRequest
-from popkit_bench.watch.runner import WindowRunner
 from popkit_bench.watch.terminals import (
     applescript_string,
     cmd_quote,
@@ -22,6 +21,7 @@ from popkit_bench.watch.terminals import (
     windows_command,
 )
 from popkit_bench.watch.view import render
+from popkit_bench.watch.window_runner import WindowRunner
 
 HOSTILE_PROMPT = (
     "Fix it. Don't \"break\" anything: it's `$(rm -rf ~)`; echo $HOME & del %PATH% | x > y ^ ! ;\n"

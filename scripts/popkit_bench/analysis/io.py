@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import InputError
-from popkit_bench.rundir import RESULTS, RUN_JSON, read_results_file, write_json_atomic
+from popkit_bench.record.rundir import RESULTS, RUN_JSON, read_results_file, write_json_atomic
 
 ANALYSIS_JSON = "analysis.json"
 REQUIRED_FIELDS = ("task_id", "arm")

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from popkit_bench.errors import EXIT_GATE_FAILED, EXIT_OK, InputError
-from popkit_bench.tasks.check import check_tasks, header
+from popkit_bench.execution.task_check import check_tasks, header
 from popkit_bench.tasks.discovery import discover, resolve_tasks
 from popkit_bench.tasks.spec import TaskSpec
 

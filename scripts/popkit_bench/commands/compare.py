@@ -12,7 +12,7 @@ from popkit_bench.analysis.io import write_analysis
 from popkit_bench.analysis.merge import merge_runs
 from popkit_bench.commands.analyze import render_summary
 from popkit_bench.errors import InsufficientDataError
-from popkit_bench.rundir import RunDir
+from popkit_bench.record.rundir import RunDir
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import EXIT_INTERRUPTED, InputError
-from popkit_bench.pipeline import analyse_and_report
-from popkit_bench.plugin_info import default_plugin, read_plugin
-from popkit_bench.rundir import RunDir, default_run_dir
-from popkit_bench.runner import Orchestrator, RunInterrupted, RunRequest, default_parallel
+from popkit_bench.execution.orchestrator import Orchestrator, RunInterrupted, RunRequest, default_parallel
+from popkit_bench.planning.plugin_info import default_plugin, read_plugin
+from popkit_bench.record.rundir import RunDir, default_run_dir
+from popkit_bench.report.publish import analyse_and_report
 from popkit_bench.tasks.discovery import resolve_tasks
 from popkit_bench.tasks.spec import load_task
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from popkit_bench.commands.run import positive_int
 from popkit_bench.errors import EXIT_GATE_FAILED, InputError
-from popkit_bench.skill.pipeline import BENCHMARK, Outcome, build, report_only
+from popkit_bench.skill.flow import BENCHMARK, Outcome, build, report_only
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,7 +52,7 @@ def _folder(path: Path) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from popkit_bench.progress import LineProgress
+    from popkit_bench.execution.progress import LineProgress
     from popkit_bench.skill.config import load_config
     from popkit_bench.skill.evals import load_eval_set
     from popkit_bench.skill.execute import IterationRequest, run_iteration

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.rundir import RunDir, read_results_file
+from popkit_bench.record.rundir import RunDir, read_results_file
 
 USABLE = ("completed", "failed")
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from popkit_bench.execution.verification import run_command
 from popkit_bench.skill.evals import Assertion, parse_json_path, regex_flags
 from popkit_bench.tasks.spec import VerificationCommand
-from popkit_bench.verification import run_command
 
 EVIDENCE_CHARS = 300
 

@@ -1,6 +1,6 @@
 """Run one iteration's trials with the engine: each eval x {with_skill, baseline} x trials_per_eval.
 
-Every trial goes through `popkit_bench.trial.run_trial` (worktree, isolated claude, metrics, record); then the
+Every trial goes through `popkit_bench.execution.trial.run_trial` (worktree, isolated claude, metrics, record); then the
 trial's worktree is graded against the eval's assertions and its run folder written.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 
 from popkit_bench.agent.cli_locator import cli_version, find_claude
 from popkit_bench.errors import InputError
-from popkit_bench.plan import Arm, TrialKey, make_plan
-from popkit_bench.progress import LineProgress
-from popkit_bench.rundir import RunDir, utc_now
+from popkit_bench.execution.progress import LineProgress
+from popkit_bench.planning.plan import Arm, TrialKey, make_plan
+from popkit_bench.record.rundir import RunDir, utc_now
 from popkit_bench.skill.checks import LlmJudge, TrialOutput, grade
 from popkit_bench.skill.config import BenchmarkConfig
 from popkit_bench.skill.evals import EvalCase, EvalSet
@@ -127,7 +127,11 @@ def write_metadata(iteration: Path, case: EvalCase, trials: int, arms: list[Arm]
 
 def run_iteration(req: IterationRequest) -> list[dict[str, Any]]:
     """Run every trial not yet recorded in `<iteration>/_run/results.jsonl`; write the run folders."""
-    from popkit_bench.trial import TrialContext, TrialOptions, run_trial  # needs popkit_shared.metrics
+    from popkit_bench.execution.trial import (  # needs popkit_shared.metrics
+        TrialContext,
+        TrialOptions,
+        run_trial,
+    )
 
     cfg, iteration = req.config, req.iteration
     binary = find_claude(req.claude_bin)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import InputError, read_input_text
-from popkit_bench.rundir import write_json_atomic
+from popkit_bench.record.rundir import write_json_atomic
 
 
 def read_json(path: Path) -> tuple[Any, str]:

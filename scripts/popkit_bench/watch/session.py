@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.agent.host import SessionHost, run_hosted
-from popkit_bench.rundir import write_json_atomic
+from popkit_bench.record.rundir import write_json_atomic
 from popkit_bench.watch.view import Tail
 from popkit_shared.benchmark_responses import ResponsesFile
 

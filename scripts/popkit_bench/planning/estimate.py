@@ -8,8 +8,8 @@ from pathlib import Path
 from statistics import mean
 
 from popkit_bench.errors import InputError
-from popkit_bench.plan import Plan
-from popkit_bench.rundir import RESULTS, RUN_JSON, read_results_file
+from popkit_bench.planning.plan import Plan
+from popkit_bench.record.rundir import RESULTS, RUN_JSON, read_results_file
 from popkit_shared.recording.jsonl import number
 
 USABLE = ("completed", "failed")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import InputError
-from popkit_bench.plan import TrialKey
+from popkit_bench.planning.plan import TrialKey
 
 RESULTS = "results.jsonl"
 RUN_JSON = "run.json"

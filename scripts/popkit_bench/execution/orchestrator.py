@@ -23,8 +23,12 @@ from typing import Any
 from popkit_bench import __version__
 from popkit_bench.agent.cli_locator import cli_version, find_claude
 from popkit_bench.errors import EXIT_INTERRUPTED, BenchError, InputError
-from popkit_bench.estimate import estimate, history
-from popkit_bench.plan import (
+from popkit_bench.execution.progress import LineProgress, make_progress
+from popkit_bench.execution.recovery import config_key, recover, remove_config_root, remove_worktrees
+from popkit_bench.execution.retry import infra_failure
+from popkit_bench.execution.trial import TrialContext, TrialOptions, run_trial
+from popkit_bench.planning.estimate import estimate, history
+from popkit_bench.planning.plan import (
     BASELINE_ARM,
     Arm,
     Plan,
@@ -34,14 +38,10 @@ from popkit_bench.plan import (
     plan_from_json,
     trials_per_arm,
 )
-from popkit_bench.plugin_info import PluginInfo
+from popkit_bench.planning.plugin_info import PluginInfo
 from popkit_bench.process.tree import kill_descendants
-from popkit_bench.progress import LineProgress, make_progress
-from popkit_bench.recovery import config_key, recover, remove_config_root, remove_worktrees
-from popkit_bench.retry import infra_failure
-from popkit_bench.rundir import RunDir, RunLock, utc_now
+from popkit_bench.record.rundir import RunDir, RunLock, utc_now
 from popkit_bench.tasks.spec import TaskSpec
-from popkit_bench.trial import TrialContext, TrialOptions, run_trial
 from popkit_bench.workspace.codebase import Codebase, prepare_codebase
 from popkit_shared.recording.jsonl import number
 
@@ -468,7 +468,7 @@ class Orchestrator:
 
     # watch mode
     def _enable_watch(self, options: TrialOptions, progress: LineProgress) -> None:
-        from popkit_bench.watch.runner import WindowRunner, window_support
+        from popkit_bench.watch.window_runner import WindowRunner, window_support
 
         support = window_support()
         if support.terminal is None:

@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from typing import Any, TextIO
 
-from popkit_bench.plan import TrialKey
+from popkit_bench.planning.plan import TrialKey
 
 
 class LineProgress:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from popkit_bench.agent.isolation import config_root
 from popkit_bench.process.tree import kill_processes, processes_inside
-from popkit_bench.rundir import RunDir
+from popkit_bench.record.rundir import RunDir
 from popkit_bench.workspace.git import git
 
 

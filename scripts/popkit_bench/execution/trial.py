@@ -16,11 +16,11 @@ from typing import Any, Protocol
 from popkit_bench.agent.claude import AgentRequest, run_claude
 from popkit_bench.agent.host import write_interactions
 from popkit_bench.agent.isolation import make_config_dir, remove_config_dir, secret_values
-from popkit_bench.plan import Arm, TrialKey
-from popkit_bench.rundir import RunDir, utc_now
+from popkit_bench.execution.verification import run_verification
+from popkit_bench.planning.plan import Arm, TrialKey
+from popkit_bench.record.rundir import RunDir, utc_now
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.tasks.validate import load_responses
-from popkit_bench.verification import run_verification
 from popkit_bench.workspace.codebase import Codebase
 from popkit_bench.workspace.worktree import WorkspaceError, create_worktree, remove_worktree
 from popkit_shared.metrics import compute_metrics

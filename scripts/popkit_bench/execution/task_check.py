@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from popkit_bench.execution.verification import run_verification
 from popkit_bench.tasks.spec import TaskSpec
-from popkit_bench.verification import run_verification
 from popkit_bench.workspace.codebase import prepare_codebase
 from popkit_bench.workspace.git import GitError, git
 from popkit_bench.workspace.worktree import WorkspaceError, create_worktree, remove_worktree

@@ -1,0 +1,1 @@
+"""Execution: the scheduler, executors, one trial, verification and recovery of killed runs."""

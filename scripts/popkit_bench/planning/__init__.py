@@ -1,0 +1,1 @@
+"""Planning a run: arms, trial keys, the seeded order, cost and time estimates."""
