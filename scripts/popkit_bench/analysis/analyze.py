@@ -17,8 +17,8 @@ from popkit_bench.analysis.io import load_run, validate_record, write_analysis
 from popkit_bench.analysis.metrics_catalog import VERIFY_PREFIX, metric_order, spec_for
 from popkit_bench.analysis.multiplicity import apply_holm
 from popkit_bench.analysis.notes import general_notes, sufficiency
-from popkit_bench.analysis.outcomes import outcomes
 from popkit_bench.analysis.nulls import scrub
+from popkit_bench.analysis.outcomes import outcomes
 from popkit_bench.analysis.samples import ArmTable, build_tables
 from popkit_bench.analysis.suite import paired_metric
 from popkit_bench.analysis.summary import summarize
