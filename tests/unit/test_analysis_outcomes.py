@@ -132,3 +132,26 @@ def test_missing_arm_and_suite_overall() -> None:
     assert overall["baseline"]["successes"] == 6 and overall["baseline"]["tasks"] == 2
     assert overall["baseline"]["cost_per_success_usd"] == pytest.approx(1.40 / 6)
     assert overall["quitter"]["cost_per_success_usd"] is None
+
+
+def test_reports_show_the_outcomes_and_the_caveat(tmp_path: Path) -> None:
+    from popkit_bench.analysis.analyze import analyze_run
+    from popkit_bench.report.generate import write_reports
+
+    run = synthetic.write_run(tmp_path / "run", records(BASE, "baseline") + records(QUITTER, "quitter"),
+                              {"run_id": "r", "arms": [{"name": "baseline"}, {"name": "quitter"}]})
+    analysis = analyze_run(run)
+    paths = write_reports(run, analysis, tmp_path / "out", ("all",))
+    text = {p.suffix: p.read_text(encoding="utf-8") for p in paths if p.name != "index.html"}
+    for suffix in (".md", ".html"):
+        body = text[suffix]
+        assert "Outcomes per task and arm" in body and "Efficiency among successful trials only" in body
+        assert "among successful trials only: an arm that succeeds only on its easy attempts" in body
+        assert "60% [23%, 88%]" in body  # pass@1 of the baseline with its Wilson interval
+        assert "$0.2333" in body  # baseline cost per success: 0.70 / 3
+        assert "0 successes in 5 trials" in body  # the quitter's cost per success is not a number
+        assert "+500 tokens (+50.0%)" in body  # the quitter's context footprint vs the baseline
+    report = json.loads(text[".json"])
+    rows = {r["arm"]: r for r in report["report"]["outcomes"]["rows"]}
+    assert rows["baseline"]["pass_at_n"] == "100% [73%, 100%]"  # 1 - (1 - 0.2307)^5 = 0.7306
+    assert report["analysis"]["outcomes"]["per_task"]["t"]["quitter"]["cost_per_success_usd"] is None
