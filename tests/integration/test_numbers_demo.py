@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 
 pytestmark = pytest.mark.real_cli
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schema" / "analysis.schema.json"
@@ -37,7 +37,7 @@ def first_request_context(trial_dir: Path) -> int:
 def test_records_carry_the_context_footprint(demo: tuple[Path, Path, int]) -> None:
     run_dir, _, code = demo
     assert code == 0
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert len(records) == 4
     for record in records:
         footprint = record["metrics"]["context_footprint_tokens"]
@@ -50,7 +50,7 @@ def test_analysis_json_has_the_numbers_and_matches_the_schema(demo: tuple[Path, 
     run_dir = demo[0]
     analysis = json.loads((run_dir / "analysis.json").read_text())
     jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).validate(analysis)
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     outcomes = analysis["outcomes"]["per_task"]["pagination-off-by-one"]
     for arm in ("baseline", "popkit-ops"):
         mine = [r for r in records if r["arm"] == arm]
