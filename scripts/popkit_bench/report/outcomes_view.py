@@ -20,10 +20,11 @@ def _estimate(entry: dict[str, Any] | None) -> str:
 
 
 def _or_reason(data: dict[str, Any], key: str, unit: str) -> str:
+    """The value, else `n/a (why)` with the reason cut at its first colon (the full text is in analysis.json)."""
     value = data.get(key)
     if fmt.is_number(value):
         return fmt.value(value, unit)
-    reason = data.get(f"{key}_reason")
+    reason = str(data.get(f"{key}_reason") or "").split(":")[0]
     return f"{fmt.MISSING} ({reason})" if reason else fmt.MISSING
 
 
