@@ -115,3 +115,15 @@ def test_reuse_needs_a_run_with_fingerprints(tmp_path: Path) -> None:
     (tmp_path / "run.json").write_text(json.dumps({"run_id": "x"}))
     with pytest.raises(InputError, match="no fingerprints"):
         load_earlier_run(tmp_path)
+
+
+def test_report_marks_reused_trials_with_their_age() -> None:
+    from popkit_bench.report.trials_view import row
+
+    origin = {"run_id": "old", "arm": "baseline", "trial": 2, "ended_at": "2026-11-28T10:00:00Z"}
+    reused = row({"task_id": "t1", "arm": "none", "trial": 1, "status": "completed", "reused_from": origin},
+                 "2026-11-30T10:30:00Z")
+    assert reused["reused"] == "reused from run old (arm baseline, trial 2), 2 d old"
+    assert reused["reused_age"] == "reused, 2 d old"
+    fresh = row({"task_id": "t1", "arm": "none", "trial": 1, "status": "completed"}, "2026-11-30T10:30:00Z")
+    assert fresh["reused"] == "" and fresh["reused_age"] == ""
