@@ -35,7 +35,8 @@ def test_same_inputs_same_fingerprint_and_locations_do_not_matter() -> None:
 
 
 @pytest.mark.parametrize(("change", "field"), [
-    ({"task": {**TASK, "codebase": {"commit": "def", "digest": "d1"}}}, "codebase_commit"),
+    ({"task": {**TASK, "codebase": {"commit": "def", "digest": "d2"}}}, "codebase_commit"),
+    ({"task": {**TASK, "codebase": {"commit": "def", "digest": None}}}, "codebase_commit"),
     ({"task": {**TASK, "user_prompt": "Fix it now"}}, "prompt"),
     ({"task": {**TASK, "responses_digest": "r2"}}, "responses"),
     ({"task": {**TASK, "verification": ["pytest -x"]}}, "task"),
@@ -127,3 +128,34 @@ def test_report_marks_reused_trials_with_their_age() -> None:
     assert reused["reused_age"] == "reused, 2 d old"
     fresh = row({"task_id": "t1", "arm": "none", "trial": 1, "status": "completed"}, "2026-11-30T10:30:00Z")
     assert fresh["reused"] == "" and fresh["reused_age"] == ""
+
+
+def test_run_fingerprints_from_tasks_and_arms(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from popkit_bench.planning.run_fingerprints import model_endpoint, run_fingerprints
+
+    responses, play = tmp_path / "r.json", tmp_path / "t.play.yml"
+    responses.write_text("{}")
+    play.write_text("turns: [{text: hi}]")
+    task = SimpleNamespace(id="t1", category="bug-fixing", user_prompt="Fix", timeout_seconds=60,
+                           verification=[SimpleNamespace(command="pytest")], responses_path=responses, play_path=play)
+    codebases = {"t1": SimpleNamespace(commit="c1", digest="d1")}
+    arms = [ArmDefinition("none"), ArmDefinition("sonnet", model="claude-sonnet-4-5")]
+
+    def prints(**kw: object) -> dict:
+        args = {"cli_versions": {"none": "2.1.330", "sonnet": "2.1.330"}, "run_model": None, "sandbox": None,
+                "limits": {"max_turns": 5}, "rehearsal": True} | kw
+        return run_fingerprints([task], codebases, arms, **args)["t1"]
+
+    first = prints()
+    assert differing_fields(first["sonnet"], first["none"]) == ["model"]
+    assert prints() == first
+    codebases["t1"] = SimpleNamespace(commit="other-commit", digest="d1")  # a bundled folder re-committed
+    assert prints() == first
+    play.write_text("turns: [{text: changed}]")
+    assert differing_fields(prints()["none"], first["none"]) == ["model_endpoint"]
+    assert differing_fields(prints(rehearsal=False)["none"], first["none"]) == ["model_endpoint"]
+    responses.write_text('{"x": 1}')
+    assert "responses" in differing_fields(prints()["none"], first["none"])
+    assert model_endpoint(SimpleNamespace(play_path=None), True) == "scripted:generic"

@@ -66,3 +66,19 @@ def resolve_cli(claude_version: str | None, default: Path) -> Path:
         raise InputError("no Claude Code binary at this path", field="claude_version", file=path,
                          expected="an npm version such as 2.1.329 or the path of a claude executable")
     return path.resolve()
+
+
+def arm_binaries(arms: list, default: Path, default_version: str | None) -> dict[str, tuple[Path, str | None]]:
+    """{arm name: (binary, the version it reports)}: each arm's claude_version resolved (installed once)."""
+    out: dict[str, tuple[Path, str | None]] = {}
+    seen: dict[str, tuple[Path, str | None]] = {}
+    for arm in arms:
+        wanted = getattr(arm, "claude_version", None)
+        if not wanted:
+            out[arm.name] = (default, default_version)
+            continue
+        if wanted not in seen:
+            binary = resolve_cli(wanted, default)
+            seen[wanted] = (binary, wanted if is_npm_version(wanted) else cli_version(binary))
+        out[arm.name] = seen[wanted]
+    return out

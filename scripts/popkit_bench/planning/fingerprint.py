@@ -61,7 +61,8 @@ def fingerprint(task: dict[str, Any], arm: dict[str, Any], cli_version: str | No
     codebase = task.get("codebase") or {}
     values: dict[str, Any] = {
         "task": task_fields(task),
-        "codebase_commit": codebase.get("commit"),
+        # a bundled folder is committed afresh in every run (a new commit id): its content digest identifies it
+        "codebase_commit": codebase.get("digest") or codebase.get("commit"),
         "prompt": task.get("user_prompt"),
         "responses": task.get("responses_digest"),
         "model_endpoint": model_endpoint,
