@@ -15,7 +15,7 @@ from popkit_bench.agent.claude import AgentRequest, run_claude
 from popkit_bench.agent.cli_locator import cli_version
 from popkit_bench.agent.cli_versions import arm_binaries
 from popkit_bench.agent.isolation import make_config_dir, remove_config_dir
-from popkit_bench.execution.arm_purity import Loaded, arm_purity
+from popkit_bench.execution.arm_purity import Forbidden, Loaded, arm_purity
 from popkit_bench.planning.arm_definition import ArmDefinition
 from popkit_bench.planning.arms_file import load_arms_file
 from popkit_bench.rehearsal import RehearsalServer, load_play
@@ -55,16 +55,16 @@ def test_four_arms_reach_the_session_and_are_pure(claude_bin: Path, tmp_path: Pa
                                 "sonnet": "sonnet"}[arm.name]
             assert variant == expected_variant, (arm.name, (tmp_path / f"{arm.name}.err").read_text()[-800:])
             loaded = Loaded.from_session(load_stream_json(stream))
-            purity = arm_purity(arm, loaded, others=[a for a in arms if a is not arm])
-            assert purity["ok"], purity
+            purity = arm_purity(arm, loaded, Forbidden.of([a for a in arms if a is not arm]))
+            assert purity.ok, purity
             if arm.name == "sonnet":
                 assert loaded.model == "claude-sonnet-4-5"
             if arm.name == "with-plugin":
                 assert "arms-probe" in loaded.plugins
             else:
                 assert "arms-probe" not in loaded.plugins
-    leaked = arm_purity(arms[0], Loaded(plugins=["arms-probe"]), others=arms[1:])
-    assert not leaked["ok"]
+    leaked = arm_purity(arms[0], Loaded(plugins=["arms-probe"]), Forbidden.of(arms[1:]))
+    assert not leaked.ok
 
 
 def test_skills_arm_and_a_second_cli_version(claude_bin: Path, tmp_path: Path) -> None:
@@ -77,10 +77,10 @@ def test_skills_arm_and_a_second_cli_version(claude_bin: Path, tmp_path: Path) -
         stream, _ = session(claude_bin, skills, server, tmp_path)
         loaded = Loaded.from_session(load_stream_json(stream))
         assert "skilled-skills:counting" in loaded.skills
-        assert arm_purity(skills, loaded, others=[older])["ok"]
+        assert arm_purity(skills, loaded, Forbidden.of([older])).ok
         stream, _ = session(binaries["older"][0], older, server, tmp_path)
         loaded = Loaded.from_session(load_stream_json(stream))
         assert loaded.claude_code_version == OLDER_CLI
-        assert arm_purity(older, loaded, others=[skills], cli_version=OLDER_CLI)["ok"]
-        wrong = arm_purity(older, loaded, others=[skills], cli_version="2.1.330")
-        assert not wrong["ok"] and "claude_code_version" in wrong["reason"]
+        assert arm_purity(older, loaded, Forbidden.of([skills]), cli_version=OLDER_CLI).ok
+        wrong = arm_purity(older, loaded, Forbidden.of([skills]), cli_version="2.1.330")
+        assert not wrong.ok and "claude_code_version" in (wrong.reason or "")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from popkit_bench.agent.arm_launch import CLAUDE_MD_ENV, apply_arm, prepare_arm
 from popkit_bench.agent.claude import AgentRequest, build_argv
-from popkit_bench.execution.arm_purity import Loaded, arm_purity, model_check
+from popkit_bench.execution.arm_purity import Forbidden, Loaded, arm_purity, model_check
+from popkit_bench.record.trial_record import Purity
 from popkit_bench.planning.arm_definition import ArmDefinition
 
 NONE = ArmDefinition("none")
@@ -18,14 +19,17 @@ ALL = [NONE, PLUGIN, SKILLS, MCP]
 
 
 def check(arm: ArmDefinition, loaded: Loaded, **kw: object) -> dict:
-    return arm_purity(arm, loaded, others=[a for a in ALL if a is not arm], **kw)
+    purity = arm_purity(arm, loaded, Forbidden.of([a for a in ALL if a is not arm]), **kw)
+    assert isinstance(purity, Purity)
+    return {"ok": purity.ok, "reason": purity.reason or "", "expected_plugin": purity.expected_plugin,
+            "missing": purity.missing, "unexpected": purity.unexpected}
 
 
 def test_baseline_is_pure_until_another_arm_leaks_in() -> None:
     assert check(NONE, Loaded(plugins=["cc-plugin-privacy"]))["ok"]
     leaked = check(NONE, Loaded(plugins=["my-plugin"], skills=["skills-skills:skill-a"],
                                 mcp_servers=[{"name": "files", "status": "connected"}]))
-    assert not leaked["ok"]
+    assert not leaked["ok"] and leaked["unexpected"] == ["my-plugin", "skills-skills:skill-a", "files"]
     for words in ("loaded plugins it must not: my-plugin", "skills it must not: skills-skills:skill-a",
                   "mcp_servers it must not: files"):
         assert words in leaked["reason"]
@@ -34,6 +38,7 @@ def test_baseline_is_pure_until_another_arm_leaks_in() -> None:
 def test_each_arm_must_load_what_it_defines() -> None:
     assert check(PLUGIN, Loaded(plugins=["my-plugin"]))["ok"]
     assert "did not load its plugins: my-plugin" in check(PLUGIN, Loaded())["reason"]
+    assert check(PLUGIN, Loaded())["missing"] == ["my-plugin"]
     ok = check(SKILLS, Loaded(plugins=["skills-skills"], skills=["skills-skills:skill-a"]))
     assert ok["ok"] and ok["expected_plugin"] == "skills-skills"
     assert "did not load its skills" in check(SKILLS, Loaded(plugins=["skills-skills"]))["reason"]
@@ -48,8 +53,8 @@ def test_model_and_cli_version() -> None:
     wrong = check(sonnet, Loaded(model="claude-opus-5-5"))
     assert "asked for model 'claude-sonnet-4-5' but ran 'claude-opus-5-5'" in wrong["reason"]
     resolved = model_check("claude-opus-4-1", "claude-opus-5-5")  # seen with 2.1.330: an older name resolved
-    assert resolved["ok"] and "resolved" in resolved["note"]
-    assert not model_check("rehearsal-b", "claude-opus-5-5")["ok"]
+    assert resolved.ok and "resolved" in (resolved.note or "")
+    assert not model_check("rehearsal-b", "claude-opus-5-5").ok
     assert check(NONE, Loaded(claude_code_version="2.1.329"), cli_version="2.1.329")["ok"]
     old = check(NONE, Loaded(claude_code_version="2.1.330"), cli_version="2.1.329")
     assert "asked for claude_code_version '2.1.329' but ran '2.1.330'" in old["reason"]

@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from popkit_bench.agent.claude import AgentRequest
 from popkit_bench.planning.arm_definition import ArmDefinition
 
 CLAUDE_MD_ENV = "CLAUDE_CODE_ADDITIONAL_DIRECTORIES_CLAUDE_MD"
@@ -75,18 +76,18 @@ def merged_settings(run_settings: dict | None, arm: ArmDefinition) -> dict | Non
     return {**(run_settings or {}), **(arm.settings or {})}
 
 
-def apply_arm(request: object, arm: ArmDefinition, worktree: Path, scratch: Path) -> object:
-    """An agent.claude.AgentRequest with the arm applied (files placed; plugin dirs, flags, env, model,
+def apply_arm(request: AgentRequest, arm: ArmDefinition, worktree: Path, scratch: Path) -> AgentRequest:
+    """The request with the arm applied (files placed; plugin dirs, flags, env, model,
     permission mode and settings set). The run's model / permission mode apply when the arm names none."""
     launch = prepare_arm(arm, worktree, scratch)
     changes = {
         "plugin_dirs": launch.plugin_dirs,
-        "extra_args": list(getattr(request, "extra_args", [])) + launch.extra_args,
-        "extra_env": {**getattr(request, "extra_env", {}), **launch.env},
-        "settings": merged_settings(getattr(request, "settings", None), arm),
+        "extra_args": list(request.extra_args) + launch.extra_args,
+        "extra_env": {**request.extra_env, **launch.env},
+        "settings": merged_settings(request.settings, arm),
     }
     if arm.model:
         changes["model"] = arm.model
     if arm.permission_mode:
         changes["permission_mode"] = arm.permission_mode
-    return replace(request, **changes)  # type: ignore[type-var]
+    return replace(request, **changes)

@@ -15,6 +15,7 @@ from popkit_bench.agent.cli_versions import arm_binaries
 from popkit_bench.planning.arms_file import ArmsFile
 from popkit_bench.planning.reuse import ArmReuse, load_earlier_run, plan_reuse, reused_records
 from popkit_bench.planning.run_fingerprints import run_fingerprints
+from popkit_bench.record.trial_record import TrialRecord
 
 
 @dataclass
@@ -60,7 +61,7 @@ def prepare_arms(arms: ArmsFile, tasks: Sequence[Any], codebases: Mapping[str, A
 
 
 def journal_reused(setup: ArmsSetup, run_id: str, trials: int, done: set[tuple[str, str, int]],
-                   append: Callable[[dict[str, Any]], None]) -> int:
+                   append: Callable[[TrialRecord], None]) -> int:
     """Append the reused records of trials that have no record yet (a resumed run adds none twice).
 
     done: (task, arm, trial) keys that already have a final record. Returns how many were appended.
@@ -71,6 +72,6 @@ def journal_reused(setup: ArmsSetup, run_id: str, trials: int, done: set[tuple[s
             continue
         for record in reused_records(reuse, run_id, trials):
             if (record["task_id"], record["arm"], record["trial"]) not in done:
-                append(record)
+                append(TrialRecord.from_json(record))
                 count += 1
     return count

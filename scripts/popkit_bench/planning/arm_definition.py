@@ -109,6 +109,14 @@ class ArmDefinition:
             digests=dict(data.get("digests") or {}),
         )
 
+    @classmethod
+    def from_arm(cls, arm: Any) -> ArmDefinition:
+        """A planning.plan.Arm (plugin dirs only) as a definition; an ArmDefinition as itself."""
+        if isinstance(arm, ArmDefinition):
+            return arm
+        names = (arm.plugin_name,) if getattr(arm, "plugin_name", None) else ()
+        return cls(name=arm.name, plugin_dirs=tuple(arm.plugin_dirs), plugin_names=names)
+
     def describe(self) -> str:
         """A short human summary of what the arm changes ("nothing" for a plain baseline)."""
         parts = [f"plugin {n}" for n in self.plugin_names]

@@ -77,8 +77,8 @@ def load_earlier_run(path: str | Path) -> EarlierRun:
                          file=run.run_json_path, field="fingerprints", expected="a run made with --arms/--reuse support")
     records: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for key, record in sorted(run.final_records().items()):
-        if record.get("status") in REUSABLE_STATUSES:
-            records.setdefault((key.task_id, key.arm), []).append(record)
+        if record.status in REUSABLE_STATUSES:
+            records.setdefault((key.task_id, key.arm), []).append(record.to_json())
     return EarlierRun(folder, str(info.get("run_id") or folder.name), prints, records)
 
 
