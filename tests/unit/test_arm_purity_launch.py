@@ -8,8 +8,8 @@ from pathlib import Path
 from popkit_bench.agent.arm_launch import CLAUDE_MD_ENV, apply_arm, prepare_arm
 from popkit_bench.agent.claude import AgentRequest, build_argv
 from popkit_bench.execution.arm_purity import Forbidden, Loaded, arm_purity, model_check
-from popkit_bench.record.trial_record import Purity
 from popkit_bench.planning.arm_definition import ArmDefinition
+from popkit_bench.record.trial_record import Purity
 
 NONE = ArmDefinition("none")
 PLUGIN = ArmDefinition("with-plugin", (Path("/p"),), ("my-plugin",))
