@@ -143,3 +143,17 @@ def test_plugin_dir_shorthand_names_arms_as_before(inputs: Path) -> None:
     assert arms.names() == ["baseline", "my-plugin"] and arms.baseline == "baseline"
     assert arms.arm("my-plugin").plugin_name == "my-plugin"
     assert arms.arm("my-plugin").digests["plugin_dirs"] == [plugin.digest]
+
+
+def test_cli_rejects_a_bad_arms_file_with_exit_2(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from popkit_bench.cli import main
+
+    task = Path(__file__).resolve().parents[1] / "fixtures" / "arms-task" / "arms-task.yml"
+    bad = write(inputs, "arms:\n  - name: a\n    modle: x\n")
+    assert main(["run", str(task), "--arms", str(bad), "--rehearsal", "--parallel", "1"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{bad}:3: field 'arms[0].modle': unknown key 'modle'; did you mean 'model'?" in err
+    assert "Traceback" not in err
+    both = ["run", str(task), "--arms", str(bad), "--plugin-dir", str(inputs / "plug"), "--rehearsal"]
+    assert main(both) == EXIT_BAD_INPUT
+    assert "either --arms or --plugin-dir" in capsys.readouterr().err
