@@ -82,3 +82,22 @@ def test_reuse_counts_matching_arms_once_and_runs_the_changed_one(runs: dict) ->
     assert all(v["records"] == TRIALS for v in analysis["arms"]["trials"].values())
     report = next((runs["second"].parent / "reports-second").glob("arms-task-*.md")).read_text()
     assert "(reused, " in report and " old)" in report
+
+
+def test_claude_version_arm_runs_a_second_cli_from_npm(tmp_path: Path, claude_bin: Path) -> None:
+    """`claude_version: 2.1.329` (installed into the cache with npm on first use) next to the pinned 2.1.330."""
+    arms = tmp_path / "arms.yml"
+    arms.write_text("arms:\n  - name: pinned\n  - name: older\n    claude_version: 2.1.329\n")
+    run_dir = tmp_path / "run"
+    code = main(["run", str(TASK), "--arms", str(arms), "--rehearsal", "--trials", "1", "--parallel", "2",
+                 "--run-dir", str(run_dir), "--no-report"])
+    assert code == 0
+    records = {r.arm: r for r in read_journal(run_dir / "results.jsonl")}
+    assert records["older"].claude_code_version == "2.1.329" and records["pinned"].claude_code_version == "2.1.330"
+    assert all(r.status == "completed" and r.purity.ok for r in records.values()), records
+    version_check = next(c for c in records["older"].purity.checks if c.what == "claude_code_version")
+    assert version_check.expected == version_check.found == "2.1.329"
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["arm_cli"]["older"]["version"] == "2.1.329" and "claude-cli-2.1.329" in info["arm_cli"]["older"]["binary"]
+    prints = info["fingerprints"]["arms-task"]
+    assert prints["older"]["cli_version"] != prints["pinned"]["cli_version"]

@@ -55,6 +55,8 @@ def test_model_and_cli_version() -> None:
     resolved = model_check("claude-opus-4-1", "claude-opus-5-5")  # seen with 2.1.330: an older name resolved
     assert resolved.ok and "resolved" in (resolved.note or "")
     assert not model_check("rehearsal-b", "claude-opus-5-5").ok
+    assert model_check("sonnet[1m]", "claude-sonnet-4-5[1m]").ok
+    assert not model_check("claude-sonnet-4-5", "claude-haiku-5-5").ok
     assert check(NONE, Loaded(claude_code_version="2.1.329"), cli_version="2.1.329")["ok"]
     old = check(NONE, Loaded(claude_code_version="2.1.330"), cli_version="2.1.329")
     assert "asked for claude_code_version '2.1.329' but ran '2.1.330'" in old["reason"]

@@ -58,7 +58,7 @@ class Forbidden:
 def model_family(model: str | None) -> str | None:
     """'opus' for 'claude-opus-4-1' or 'opus'; None for a name without a known family."""
     for family in MODEL_FAMILIES:
-        if model and re.search(rf"(^|-){family}(-|$)", model):
+        if model and re.search(rf"(?<![a-z]){family}(?![a-z])", model.lower()):
             return family
     return None
 
