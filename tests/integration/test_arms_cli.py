@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -84,3 +85,21 @@ def test_skills_arm_and_a_second_cli_version(claude_bin: Path, tmp_path: Path) -
         assert arm_purity(older, loaded, Forbidden.of([skills]), cli_version=OLDER_CLI).ok
         wrong = arm_purity(older, loaded, Forbidden.of([skills]), cli_version="2.1.330")
         assert not wrong.ok and "claude_code_version" in (wrong.reason or "")
+
+
+def test_mcp_config_and_appended_prompt_arms(claude_bin: Path, tmp_path: Path) -> None:
+    """`mcp_config`: its server is connected and listed (purity); `append_system_prompt` reaches the model."""
+    server_script = FIXTURE / "mcp" / "tiny_mcp.py"
+    mcp = ArmDefinition("mcp", mcp_config={"mcpServers": {"arms-probe-mcp": {
+        "command": sys.executable, "args": [str(server_script)]}}})
+    appended = ArmDefinition("appended", append_system_prompt="ARMS-CLAUDE-MD-RULE (appended)")
+    with RehearsalServer() as server:
+        stream, variant = session(claude_bin, mcp, server, tmp_path)
+        loaded = Loaded.from_session(load_stream_json(stream))
+        assert {"name": "arms-probe-mcp", "status": "connected"}.items() <= loaded.mcp_servers[0].items()
+        assert arm_purity(mcp, loaded, Forbidden.of([appended])).ok and variant == "default"
+        leaked = arm_purity(appended, loaded, Forbidden.of([mcp]))
+        assert not leaked.ok and leaked.unexpected == ["arms-probe-mcp"]
+        stream, variant = session(claude_bin, appended, server, tmp_path)
+        assert variant == "claude-md"  # the scripted model saw the appended text in its context
+        assert Loaded.from_session(load_stream_json(stream)).mcp_servers == []
