@@ -15,7 +15,7 @@ from popkit_bench.errors import InputError
 from popkit_bench.rehearsal.messages import USAGE_KEYS
 from popkit_bench.rehearsal.request_info import context_text
 
-WHEN_KEYS = ("context_contains", "context_not_contains", "context_regex")
+WHEN_KEYS = ("context_contains", "context_not_contains", "context_regex", "model", "model_regex")
 PLAY_KEYS = {"play", "variants", "turns", "subagent_turns", "final_text", "fail_first", "usage_jitter"}
 FAIL_KEYS = {"requests", "status"}
 VARIANT_KEYS = {"name", "when", "turns"}
@@ -44,16 +44,23 @@ class Turn:
 
 @dataclass(frozen=True)
 class Condition:
-    """A variant's `when`: every given key must hold on the first main-loop request's context."""
+    """A variant's `when`: every given key must hold on the first main-loop request (its context and the
+    `model` it asks for)."""
 
     contains: str | None = None
     not_contains: str | None = None
     regex: re.Pattern[str] | None = None
+    model: str | None = None
+    model_regex: re.Pattern[str] | None = None
 
-    def matches(self, text: str) -> bool:
+    def matches(self, text: str, model: str | None = None) -> bool:
         if self.contains is not None and self.contains not in text:
             return False
         if self.not_contains is not None and self.not_contains in text:
+            return False
+        if self.model is not None and model != self.model:
+            return False
+        if self.model_regex is not None and self.model_regex.search(model or "") is None:
             return False
         return self.regex is None or self.regex.search(text) is not None
 
@@ -101,8 +108,9 @@ class Play:
     def select(self, first_request: Mapping[str, Any]) -> Variant | None:
         """The first variant whose `when` matches the session's first main-loop request."""
         text = context_text(first_request)
+        model = first_request.get("model")
         for variant in self.variants:
-            if variant.when is None or variant.when.matches(text):
+            if variant.when is None or variant.when.matches(text, model if isinstance(model, str) else None):
                 return variant
         return None
 
@@ -226,13 +234,17 @@ class _Parser:
         if not value:
             raise self.fail(where, "is empty", "one of " + ", ".join(WHEN_KEYS))
         strings = {k: self.text(v, f"{where}.{k}") for k, v in value.items()}
-        regex = None
-        if "context_regex" in strings:
-            try:
-                regex = re.compile(strings["context_regex"])
-            except re.error as exc:
-                raise self.fail(f"{where}.context_regex", f"bad regular expression: {exc}") from exc
-        return Condition(strings.get("context_contains"), strings.get("context_not_contains"), regex)
+        return Condition(strings.get("context_contains"), strings.get("context_not_contains"),
+                         self.regex(strings, "context_regex", where), strings.get("model"),
+                         self.regex(strings, "model_regex", where))
+
+    def regex(self, strings: dict[str, str], key: str, where: str) -> re.Pattern[str] | None:
+        if key not in strings:
+            return None
+        try:
+            return re.compile(strings[key])
+        except re.error as exc:
+            raise self.fail(f"{where}.{key}", f"bad regular expression: {exc}") from exc
 
     def turns(self, value: Any, where: str) -> tuple[Turn, ...]:
         if not isinstance(value, list) or not value:
