@@ -43,6 +43,7 @@ class AgentRequest:
     base_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     responses: ResponsesFile | None = None
+    setting_sources: str = ""  # "" loads no settings; "project" also loads the cwd's .claude/ (project skills)
 
 
 @dataclass
@@ -63,7 +64,7 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
         "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
         "--permission-prompt-tool", "stdio",
         "--session-id", request.session_id,
-        "--setting-sources", "",
+        "--setting-sources", request.setting_sources,
         "--strict-mcp-config",
         "--permission-mode", request.permission_mode,
     ]

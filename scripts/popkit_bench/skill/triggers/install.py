@@ -1,0 +1,46 @@
+"""Install the skill (and its rivals) for the sessions: each wrapped as a plugin, optionally also as project skills.
+
+A description variant (`skill`, or `compare` for --compare) installs one version of the skill under the
+config's skill name, so Claude Code lists it as `<name>:<name>` (and `<name>` as a project skill) whichever
+folder it came from. Rivals are installed beside it, the same way, in every variant.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from popkit_bench.skill.triggers.config import SkillFolder, TriggerConfig, skill_description
+from popkit_bench.skill.wrap import IGNORED, wrap_skill
+
+
+@dataclass(frozen=True)
+class Installation:
+    """What one description variant loads: plugin folders and project skills ({name: folder})."""
+
+    label: str
+    skill_name: str
+    source: Path
+    description: str | None
+    plugin_dirs: tuple[Path, ...]
+    project_skills: tuple[SkillFolder, ...] = ()
+    rival_names: tuple[str, ...] = ()
+
+
+def install(cfg: TriggerConfig, label: str, source: Path, root: Path) -> Installation:
+    """Wrap `source` (a version of the skill) and every rival into plugins under `<root>/<label>/`."""
+    target = root / label
+    name = cfg.skill.name
+    plugins = [wrap_skill(source, name, name, target / name)]
+    plugins += [wrap_skill(r.path, r.name, r.name, target / "rivals" / r.name) for r in cfg.rivals]
+    project = (SkillFolder(name, source), *cfg.rivals) if cfg.project_skill else ()
+    return Installation(label=label, skill_name=name, source=source, description=skill_description(source),
+                        plugin_dirs=tuple(plugins), project_skills=project,
+                        rival_names=tuple(r.name for r in cfg.rivals))
+
+
+def place_project_skills(skills: tuple[SkillFolder, ...], cwd: Path) -> None:
+    """Copy each skill to `<cwd>/.claude/skills/<name>/` (the session then needs `--setting-sources project`)."""
+    for skill in skills:
+        shutil.copytree(skill.path, cwd / ".claude" / "skills" / skill.name, ignore=IGNORED)
