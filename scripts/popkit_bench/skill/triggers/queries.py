@@ -85,12 +85,12 @@ def parse_queries(data: Any, text: str, path: Path) -> list[TriggerQuery]:
 def split_holdout(queries: list[TriggerQuery], fraction: float, seed: int) -> dict[str, list[TriggerQuery]]:
     """`{"tune": [...], "holdout": [...]}`: a seeded split, stratified by should_trigger.
 
-    Of each class, round(fraction x its size) queries go to the holdout part (order kept as in the file).
+    Of each class, fraction x its size (rounded half up) queries go to the holdout part (file order kept).
     """
     rng = random.Random(seed)
     held: set[str] = set()
     for flag in (True, False):
         ids = [q.id for q in queries if q.should_trigger is flag]
         rng.shuffle(ids)
-        held.update(ids[:round(fraction * len(ids))])
+        held.update(ids[:int(fraction * len(ids) + 0.5)])
     return {"tune": [q for q in queries if q.id not in held], "holdout": [q for q in queries if q.id in held]}
