@@ -61,6 +61,7 @@ def register_triggers(verbs: argparse._SubParsersAction) -> None:
     trig.add_argument("--output", type=Path, help="output folder (default <skill>-workspace/triggers/<time>-<skill>)")
     trig.add_argument("--parallel", type=positive_int, help="sessions at once (default: the config's, 4)")
     trig.add_argument("--timeout", type=float, help="seconds per session (default: the config's, else 300)")
+    trig.add_argument("--max-turns", type=positive_int, help="turn limit per session (default: none)")
     trig.add_argument("--claude-bin", help="path of the claude executable")
     trig.set_defaults(func=cmd_triggers)
 
@@ -131,7 +132,7 @@ def cmd_triggers(args: argparse.Namespace) -> int:
     outcome = run_triggers(TriggersRequest(
         config=args.config, queries=args.queries, runs=args.runs, rehearsal=args.rehearsal, compare=args.compare,
         holdout=args.holdout, seed=args.seed, output=args.output, parallel=args.parallel, timeout_s=args.timeout,
-        claude_bin=args.claude_bin,
+        max_turns=args.max_turns, claude_bin=args.claude_bin,
     ))
     doc = outcome.document
     c = doc["confusion"]

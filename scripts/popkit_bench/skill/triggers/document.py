@@ -32,6 +32,7 @@ class RunFacts:
     created_at: str
     wall_s: float
     holdout: dict[str, Any] | None = None  # {"fraction", "seed", "tune": [ids], "holdout": [ids]}
+    settings: dict[str, Any] | None = None  # timeout_s, max_turns, parallel, project_skill, seed, model
 
 
 def parts_of(queries: list[TriggerQuery], holdout: dict[str, Any] | None) -> dict[str, list[TriggerQuery]]:
@@ -77,7 +78,7 @@ def build_document(facts: RunFacts, queries: list[TriggerQuery], installations: 
         "config": str(facts.config) if facts.config else None, "queries_file": str(facts.queries_file),
         "runs_per_query": facts.runs, "rival_skills": rivals, "rehearsal": facts.rehearsal,
         "note": REHEARSAL_NOTE if facts.rehearsal else None, "claude_code": facts.claude_code,
-        "holdout": facts.holdout, "wall_s": round(facts.wall_s, 3),
+        "holdout": facts.holdout, "settings": facts.settings, "wall_s": round(facts.wall_s, 3),
         **variant_block(main, queries, observations[main.label], parts),
         "compare": None, "comparison": None,
     }

@@ -35,6 +35,7 @@ class TriggersRequest:
     output: Path | None = None
     parallel: int | None = None
     timeout_s: float | None = None
+    max_turns: int | None = None
     claude_bin: str | None = None
     log: Callable[[str], None] = field(default=print)
 
@@ -85,16 +86,19 @@ def run_triggers(req: TriggersRequest) -> TriggersOutcome:
     req.log(f"output folder: {out_dir}")
     req.log(f"plan: {len(installs)} description(s) x {len(queries)} queries x {req.runs} run(s) = {total} sessions"
             + (" with the scripted model" if req.rehearsal else " (real API: this costs money)"))
+    settings = {"timeout_s": req.timeout_s or cfg.timeout_seconds, "max_turns": req.max_turns,
+                "parallel": req.parallel or cfg.parallel, "project_skill": cfg.project_skill, "seed": req.seed,
+                "model": cfg.model}
     started, t0 = utc_now(), time.monotonic()
     observations = run_sessions(SessionsRequest(
         config=cfg, queries=queries, installations=installs, runs=req.runs, out_dir=out_dir,
         run_id=f"triggers-{cfg.skill.name}-{uuid.uuid4().hex[:8]}", rehearsal=req.rehearsal,
-        claude_bin=str(binary), parallel=req.parallel or cfg.parallel, timeout_s=req.timeout_s or cfg.timeout_seconds,
-        seed=req.seed, log=req.log,
+        claude_bin=str(binary), parallel=settings["parallel"], timeout_s=settings["timeout_s"],
+        seed=req.seed, max_turns=req.max_turns, log=req.log,
     ))
     facts = RunFacts(skill_name=cfg.skill.name, config=cfg.path, queries_file=req.queries.resolve(), runs=req.runs,
                      rehearsal=req.rehearsal, claude_code={"binary": str(binary), "version": cli_version(binary)},
-                     created_at=started, wall_s=time.monotonic() - t0, holdout=split)
+                     created_at=started, wall_s=time.monotonic() - t0, holdout=split, settings=settings)
     doc = build_document(facts, queries, installs, observations, [r.name for r in cfg.rivals])
     write_json(out_dir / "triggers.json", doc)
     return TriggersOutcome(doc, [out_dir / "triggers.json", *write_reports(out_dir, doc)])

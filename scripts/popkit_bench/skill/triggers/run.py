@@ -42,6 +42,7 @@ class SessionsRequest:
     parallel: int = 2
     timeout_s: float = 300.0
     seed: int = 0
+    max_turns: int | None = None
     log: Callable[[str], None] = field(default=lambda line: None)
 
 
@@ -63,7 +64,8 @@ def session_specs(req: SessionsRequest) -> list[tuple[Installation, TriggerQuery
                 key = f"{inst.label}/{query.id}/run-{k}"
                 spec = SessionSpec(key=key, prompt=query.query, out_dir=req.out_dir / "sessions" / key,
                                    run_id=req.run_id, timeout_s=req.timeout_s, plugin_dirs=inst.plugin_dirs,
-                                   project_skills=inst.project_skills, model=req.config.model)
+                                   project_skills=inst.project_skills, model=req.config.model,
+                                   max_turns=req.max_turns)
                 out.append((inst, query, spec))
     random.Random(req.seed).shuffle(out)
     return out

@@ -31,6 +31,7 @@ class SessionSpec:
     plugin_dirs: tuple[Path, ...] = ()
     project_skills: tuple[SkillFolder, ...] = ()
     model: str | None = None
+    max_turns: int | None = None  # None: the session runs to its end
     base_url: str | None = None  # the scripted model's URL for this key (None: the real API)
 
 
@@ -61,6 +62,7 @@ def run_query_session(binary: Path, spec: SessionSpec) -> SessionResult:
             prompt=spec.prompt, cwd=cwd, session_id=session_id, config_dir=config_dir,
             stream_path=spec.out_dir / "stream.jsonl", stderr_path=spec.out_dir / "stderr.txt",
             timeout_s=spec.timeout_s, plugin_dirs=list(spec.plugin_dirs), model=spec.model, base_url=spec.base_url,
+            max_turns=spec.max_turns,
             setting_sources="project" if spec.project_skills else "",
         )
         outcome = run_claude(binary, request)
