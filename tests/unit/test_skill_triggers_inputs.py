@@ -104,3 +104,13 @@ def test_skill_run_accepts_the_trigger_keys(tmp_path: Path) -> None:
     path = write(tmp_path / "c.json", {"skill_name": "s", "skill_path": "./s", "eval_set_path": "./s/evals/evals.json",
                                        "rival_skills": [], "project_skill": True})
     assert load_config(path).skill_name == "s"
+
+
+def test_error_lines_survive_brackets_inside_query_text(tmp_path: Path) -> None:
+    text = ('[\n  {"query": "Fix {the} [brackets] \\"quoted {\\" here", "should_trigger": true},\n'
+            '  {"query": "b", "should_trigger": null}\n]\n')
+    path = tmp_path / "q.json"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_queries(path)
+    assert err.value.line == 3 and err.value.field == "[1].should_trigger"

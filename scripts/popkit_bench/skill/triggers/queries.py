@@ -34,11 +34,22 @@ def load_queries(path: str | Path) -> list[TriggerQuery]:
 
 
 def _line(text: str, index: int) -> int | None:
-    """Line of the `index`-th object of the list (counting `{` at the start of items), best effort."""
-    depth, count = 0, -1
+    """Line where the `index`-th object of the query list starts (JSON strings skipped), best effort."""
+    depth, count, in_string, escaped = 0, -1, False, False
+    item_depth = 2 if text.lstrip().startswith("{") else 1  # inside {"evals": [...]} or a bare [...]
     for pos, char in enumerate(text):
-        if char in "[{":
-            if char == "{" and depth == 1 + _wrapped(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            if char == "{" and depth == item_depth:
                 count += 1
                 if count == index:
                     return text.count("\n", 0, pos) + 1
@@ -46,10 +57,6 @@ def _line(text: str, index: int) -> int | None:
         elif char in "]}":
             depth -= 1
     return None
-
-
-def _wrapped(text: str) -> int:
-    return 1 if text.lstrip().startswith("{") else 0
 
 
 def parse_queries(data: Any, text: str, path: Path) -> list[TriggerQuery]:

@@ -97,10 +97,14 @@ def run_sessions(req: SessionsRequest) -> dict[str, dict[str, list[Observation]]
         state = "triggered" if obs.triggered else "excluded: " + str(obs.reason) if obs.reason else "not triggered"
         req.log(f"[{done}/{len(specs)}] {spec.key}: {state}")
 
+    pool = ThreadPoolExecutor(max_workers=max(1, req.parallel), thread_name_prefix="trigger")
     try:
-        with ThreadPoolExecutor(max_workers=max(1, req.parallel), thread_name_prefix="trigger") as pool:
-            for future in [pool.submit(one, item) for item in specs]:
-                future.result()
+        for future in [pool.submit(one, item) for item in specs]:
+            future.result()
+        pool.shutdown()
+    except BaseException:  # Ctrl-C or a harness bug: start no further session (running ones end or time out)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
         if endpoint is not None:
             endpoint.stop()
