@@ -40,6 +40,7 @@ def test_evals_wrapper_with_prompt_keys_and_given_ids(tmp_path: Path) -> None:
     ([{"query": "", "should_trigger": True}], "[0].query", 2),
     ([{"id": "x", "query": "a", "should_trigger": True}, {"id": "x", "query": "b", "should_trigger": False}],
      "[1].id", 7),
+    ([{"id": "../../etc", "query": "a", "should_trigger": True}], "[0].id", 2),
 ])
 def test_bad_queries_name_field_and_line(tmp_path: Path, data: object, field: str, line: int) -> None:
     path = write(tmp_path / "q.json", data)
@@ -114,3 +115,27 @@ def test_error_lines_survive_brackets_inside_query_text(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_queries(path)
     assert err.value.line == 3 and err.value.field == "[1].should_trigger"
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--holdout", "1.5"], "--holdout must be a fraction between 0 and 1"),
+    (["--holdout", "0.01"], "leaves a part with no query"),
+    (["--timeout", "0"], "--timeout must be positive"),
+])
+def test_cli_bad_options_exit_2_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   extra: list[str], message: str) -> None:
+    from popkit_bench.cli import main
+
+    code = main(["skill", "triggers", str(FIXTURES / "config.json"), "--queries", str(FIXTURES / "queries.json"),
+                 "--output", str(tmp_path / "out"), *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_bad_queries_file_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from popkit_bench.cli import main
+
+    bad = write(tmp_path / "q.json", [{"query": "a", "should_trigger": True}, {"query": "b"}])
+    assert main(["skill", "triggers", str(FIXTURES / "config.json"), "--queries", str(bad)]) == 2
+    assert f"{bad}:6: field '[1].should_trigger'" in capsys.readouterr().err

@@ -7,6 +7,7 @@ Also accepted: `{"evals": [...]}` and `prompt` instead of `query`; an optional `
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from popkit_bench.errors import InputError
 from popkit_bench.skill.jsonio import read_json
 
 EXPECTED = 'a list of {"query": "...", "should_trigger": true|false}'
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # ids name folders: no path separators
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,9 @@ def parse_queries(data: Any, text: str, path: Path) -> list[TriggerQuery]:
             raise InputError(f"'should_trigger' must be true or false, got {flag!r}", file=path, line=line,
                              field=f"{where}.should_trigger", expected="true or false")
         qid = item.get("id", f"q{index + 1:02d}")
-        if isinstance(qid, bool) or not isinstance(qid, (str, int)) or not str(qid).strip():
-            raise InputError("'id' must be a non-empty string or a number", file=path, line=line, field=f"{where}.id")
+        if isinstance(qid, bool) or not isinstance(qid, (str, int)) or not ID_RE.match(str(qid)):
+            raise InputError(f"invalid id {qid!r}", file=path, line=line, field=f"{where}.id",
+                             expected="letters, digits, '.', '_', '-' (up to 64, not starting with '.')")
         qid = str(qid)
         if any(q.id == qid for q in out):
             raise InputError(f"duplicate id {qid!r}", file=path, line=line, field=f"{where}.id",

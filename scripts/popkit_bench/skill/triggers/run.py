@@ -4,12 +4,14 @@ the lead's scheduler can take `run_query_session` over)."""
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from popkit_bench.agent.cli_locator import find_claude
+from popkit_bench.agent.isolation import config_root
 from popkit_bench.errors import InputError
 from popkit_bench.skill.triggers.config import TriggerConfig
 from popkit_bench.skill.triggers.detect import Observation, observe
@@ -108,6 +110,7 @@ def run_sessions(req: SessionsRequest) -> dict[str, dict[str, list[Observation]]
     finally:
         if endpoint is not None:
             endpoint.stop()
+        shutil.rmtree(config_root(req.run_id), ignore_errors=True)  # the sessions' (emptied) config dirs
     return {label: {qid: [o for o in runs if o is not None] for qid, runs in by_q.items()}
             for label, by_q in results.items()}
 
