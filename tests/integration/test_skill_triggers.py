@@ -4,10 +4,12 @@ a description A/B with its mirror, rivals, subagents, slash commands. Sessions r
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from popkit_bench.agent.isolation import config_root
 from popkit_bench.analysis.proportions import wilson_interval
 from popkit_bench.skill.triggers.detect import observe
 from popkit_bench.skill.triggers.session import SessionSpec, run_query_session
@@ -122,4 +124,5 @@ def test_a_slash_command_query_is_a_trigger(tmp_path: Path, claude_bin: Path) ->
                            run_id="test-triggers-slash", timeout_s=120, plugin_dirs=(plugin,),
                            base_url=server.base_url_for("slash"))
         obs = observe(run_query_session(claude_bin, spec), "csv-helper", ())
+    shutil.rmtree(config_root("test-triggers-slash"), ignore_errors=True)
     assert obs.triggered and obs.via == ("slash_command",) and obs.status == "counted"
