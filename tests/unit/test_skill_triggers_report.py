@@ -59,3 +59,4 @@ def test_compare_with_holdout_parts(tmp_path: Path) -> None:
     md, html = (p.read_text() for p in write_reports(tmp_path, doc))
     for text in (md, html):
         assert "skill / holdout" in text and "compare / tune" in text and "Description A/B" in text
+        assert "Rival fired instead (compare)" in text and "json-helper (1)" in text

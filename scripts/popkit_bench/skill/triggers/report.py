@@ -40,9 +40,14 @@ def query_rows(block: dict[str, Any], other: dict[str, Any] | None) -> list[dict
         rows.append({"id": row["id"], "query": fmt.ellipsize(row["query"], 90),
                      "should": "yes" if row["should_trigger"] else "no", "rate": _rate(row),
                      "compare_rate": _rate(theirs[row["id"]]) if row["id"] in theirs else "",
-                     "instead": ", ".join(f"{n} ({k})" for n, k in sorted(row["rival_fired_instead"].items())) or "-",
+                     "instead": _instead(row),
+                     "compare_instead": _instead(theirs[row["id"]]) if row["id"] in theirs else "",
                      "excluded": "; ".join(f"run {e['run']}: {e['reason']}" for e in row["excluded"]) or "-"})
     return rows
+
+
+def _instead(row: dict[str, Any]) -> str:
+    return ", ".join(f"{name} ({runs})" for name, runs in sorted(row["rival_fired_instead"].items())) or "-"
 
 
 def _rate(row: dict[str, Any]) -> str:
