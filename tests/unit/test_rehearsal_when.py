@@ -51,6 +51,13 @@ def test_a_query_cannot_list_a_skill_by_itself() -> None:
     assert play({"skill_listed": "pop-benchmark-runner"}).select(body).name == "default"
 
 
+def test_a_short_query_does_not_hide_the_listing() -> None:
+    body = first_body("plugin")
+    body["messages"][0]["content"][-1]["text"] = "popkit"
+    assert query_text(body) == "popkit"
+    assert "popkit-ops:pop-benchmark-runner" in skill_listing(body)
+
+
 @pytest.mark.parametrize(("when", "field"), [
     ({"skill_description_contains": "x"}, "variants[0].when.skill_description_contains"),
     ({"query_regex": "("}, "variants[0].when.query_regex"),

@@ -103,16 +103,25 @@ def query_text(body: Mapping[str, Any]) -> str:
     return "\n".join(t for t in _first_user_texts(body) if not t.lstrip().startswith(_REMINDER))
 
 
+def _without_query(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The request with the first user message's prompt blocks removed (its system reminders kept)."""
+    messages = list(body.get("messages") or [])
+    for index, message in enumerate(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            kept = [b for b in content if isinstance(b, dict) and isinstance(b.get("text"), str)
+                    and b["text"].lstrip().startswith(_REMINDER)] if isinstance(content, list) else []
+            messages[index] = {**message, "content": kept}
+            break
+    return {**body, "messages": messages}
+
+
 def skill_listing(body: Mapping[str, Any]) -> dict[str, str]:
     """Skills (and commands) listed to the model, `{name: description}`, from lines `- [plugin:]name: text`.
 
     The user's prompt is left out, so a query cannot list a skill by itself. The first listing of a name wins.
     """
-    query = query_text(body)
-    text = context_text(body)
-    if query:
-        text = text.replace(query, "")
     out: dict[str, str] = {}
-    for name, description in _LISTING_RE.findall(text):
+    for name, description in _LISTING_RE.findall(context_text(_without_query(body))):
         out.setdefault(name, description.strip())
     return out
