@@ -60,7 +60,9 @@ def test_per_query_detail_names_the_rival_and_reads_the_whole_session(known: tup
     assert rows["q10"]["rival_fired_instead"] == {} and rows["q01"]["rivals_fired"] == {}
     assert rows["q05"]["runs"][0]["via"] == ["subagent_skill_tool"]  # a subagent called it
     assert rows["q04"]["runs"][0]["via"] == ["skill_tool"]
-    events = [json.loads(line) for line in (out / "sessions/skill/q04/run-1/stream.jsonl").read_text().splitlines()]
+    session = out / rows["q04"]["runs"][0]["session_dir"]
+    assert session == out / "sessions/skill/q04/run-1" and (session / "transcript").is_dir()
+    events = [json.loads(line) for line in (session / "stream.jsonl").read_text().splitlines()]
     tools = [b["name"] for e in events if e.get("type") == "assistant" for b in e["message"]["content"]
              if b.get("type") == "tool_use"]
     assert tools == ["Bash", "Skill"], "the skill came after another tool"

@@ -3,7 +3,7 @@ command; read from the whole stream-json and the whole transcript, never stoppin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from popkit_bench.skill.triggers.session import SessionResult
@@ -26,13 +26,13 @@ class Observation:
     cost_usd: float | None = None  # Claude Code's own total_cost_usd
     wall_s: float | None = None
     session_id: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    session_dir: str | None = None  # its recordings, relative to the output folder
 
     def to_json(self) -> dict[str, Any]:
         return {"triggered": self.triggered if self.status == COUNTED else None, "status": self.status,
                 "reason": self.reason, "via": list(self.via), "rivals": list(self.rivals),
                 "other_skills": list(self.other_skills), "cost_usd": self.cost_usd, "wall_s": self.wall_s,
-                "session_id": self.session_id}
+                "session_id": self.session_id, "session_dir": self.session_dir}
 
 
 def skill_id(raw: Any) -> str:

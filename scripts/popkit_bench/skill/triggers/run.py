@@ -93,6 +93,7 @@ def run_sessions(req: SessionsRequest) -> dict[str, dict[str, list[Observation]]
         nonlocal done
         inst, query, spec = item
         obs = observe(run_query_session(binary, spec), inst.skill_name, inst.rival_names)
+        obs = replace(obs, session_dir=str(spec.out_dir.relative_to(req.out_dir)))
         run_index = int(spec.key.rsplit("-", 1)[1]) - 1
         results[inst.label][query.id][run_index] = obs
         done += 1
