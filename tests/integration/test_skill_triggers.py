@@ -4,15 +4,11 @@ a description A/B with its mirror, rivals, subagents, slash commands. Sessions r
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from popkit_bench.agent.isolation import config_root
 from popkit_bench.analysis.proportions import wilson_interval
-from popkit_bench.skill.triggers.detect import observe
-from popkit_bench.skill.triggers.session import SessionSpec, run_query_session
 
 pytestmark = pytest.mark.real_cli
 
@@ -61,7 +57,7 @@ def test_per_query_detail_names_the_rival_and_reads_the_whole_session(known: tup
     assert rows["q05"]["runs"][0]["via"] == ["subagent_skill_tool"]  # a subagent called it
     assert rows["q04"]["runs"][0]["via"] == ["skill_tool"]
     session = out / rows["q04"]["runs"][0]["session_dir"]
-    assert session == out / "sessions/skill/q04/run-1" and (session / "transcript").is_dir()
+    assert session == out / "_run/trials/q04/skill/1" and (session / "transcript").is_dir()
     events = [json.loads(line) for line in (session / "stream.jsonl").read_text().splitlines()]
     tools = [b["name"] for e in events if e.get("type") == "assistant" for b in e["message"]["content"]
              if b.get("type") == "tool_use"]
@@ -72,7 +68,7 @@ def test_per_query_detail_names_the_rival_and_reads_the_whole_session(known: tup
 def test_cost_is_claude_codes_own_and_reports_are_written(known: tuple[int, dict, Path]) -> None:
     _, doc, out = known
     costs = []
-    for stream in sorted((out / "sessions").glob("skill/*/run-1/stream.jsonl")):
+    for stream in sorted((out / "_run/trials").glob("*/skill/1/stream.jsonl")):
         results = [json.loads(x) for x in stream.read_text().splitlines() if '"type":"result"' in x.replace(" ", "")]
         costs.append(results[-1]["total_cost_usd"])
     assert len(costs) == 20 and doc["cost"]["total_usd"] == round(sum(costs), 6) > 0
@@ -88,7 +84,7 @@ def test_generic_play_never_triggers(tmp_path: Path, claude_bin: Path) -> None:
     assert doc["recall"] == {"value": 0.0, "ci": ci(0, 2), "x": 0, "n": 2}
     assert doc["precision"]["value"] is None and doc["precision"]["ci"] is None
     assert "never triggered" in doc["precision"]["reason"]
-    events = [json.loads(x) for x in (out / "sessions/skill/q01/run-1/stream.jsonl").read_text().splitlines()]
+    events = [json.loads(x) for x in (out / "_run/trials/q01/skill/1/stream.jsonl").read_text().splitlines()]
     init = next(e for e in events if e.get("subtype") == "init")
     assert {"csv-helper", "csv-helper:csv-helper"} <= set(init["skills"]), "installed as plugin and project skill"
 
@@ -116,15 +112,14 @@ def test_description_ab_finds_the_planted_difference_and_its_mirror(tmp_path: Pa
     assert ba["parts"]["holdout"]["query_ids"] == parts["holdout"]
 
 
-def test_a_slash_command_query_is_a_trigger(tmp_path: Path, claude_bin: Path) -> None:
-    from popkit_bench.rehearsal import RehearsalServer, parse_play
-    from popkit_bench.skill.wrap import wrap_skill
-
-    plugin = wrap_skill(FIXTURES / "csv-helper", "csv-helper", "csv-helper", tmp_path / "plugin")
-    with RehearsalServer(parse_play({"turns": [{"text": "Cleaned."}]})) as server:
-        spec = SessionSpec(key="slash", prompt="/csv-helper:csv-helper clean data.csv", out_dir=tmp_path / "s",
-                           run_id="test-triggers-slash", timeout_s=120, plugin_dirs=(plugin,),
-                           base_url=server.base_url_for("slash"))
-        obs = observe(run_query_session(claude_bin, spec), "csv-helper", ())
-    shutil.rmtree(config_root("test-triggers-slash"), ignore_errors=True)
-    assert obs.triggered and obs.via == ("slash_command",) and obs.status == "counted"
+def test_a_slash_command_query_is_a_trigger_and_a_rerun_resumes(tmp_path: Path, claude_bin: Path) -> None:
+    queries = tmp_path / "slash.json"
+    queries.write_text(json.dumps([{"id": "slash", "query": "/csv-helper:csv-helper clean data.csv",
+                                    "should_trigger": True}]))
+    code, doc, out = run_cli(tmp_path, claude_bin, "config-generic.json", str(queries))
+    run = doc["per_query"][0]["runs"][0]
+    assert code == 0 and run["triggered"] is True and run["via"] == ["slash_command"]
+    journal = (out / "_run" / "results.jsonl").read_text()
+    code, again, _ = run_cli(tmp_path, claude_bin, "config-generic.json", str(queries))
+    assert code == 0 and (out / "_run" / "results.jsonl").read_text() == journal, "nothing left to run"
+    assert again["confusion"] == doc["confusion"] == {"tp": 1, "fp": 0, "tn": 0, "fn": 0}

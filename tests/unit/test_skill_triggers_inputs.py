@@ -120,7 +120,6 @@ def test_error_lines_survive_brackets_inside_query_text(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("extra", "message"), [
     (["--holdout", "1.5"], "--holdout must be a fraction between 0 and 1"),
     (["--holdout", "0.01"], "leaves a part with no query"),
-    (["--timeout", "0"], "--timeout must be positive"),
 ])
 def test_cli_bad_options_exit_2_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                    extra: list[str], message: str) -> None:

@@ -8,10 +8,10 @@ import pytest
 from scipy import stats as sps
 
 from popkit_bench.analysis.proportions import newcombe_paired_interval, wilson_interval
+from popkit_bench.record.trial_record import TrialRecord
 from popkit_bench.skill.triggers.compare import compare, query_outcome
-from popkit_bench.skill.triggers.detect import COUNTED, EXCLUDED, Observation, observe
+from popkit_bench.skill.triggers.detect import COUNTED, EXCLUDED, Observation, not_counted, observe
 from popkit_bench.skill.triggers.queries import TriggerQuery
-from popkit_bench.skill.triggers.session import SessionResult
 from popkit_bench.skill.triggers.stats import Confusion, metrics, summary
 from popkit_shared.recording import Result, Session, ToolCall
 
@@ -24,56 +24,56 @@ def recording(*calls: tuple[str, dict, bool], result: Result | None = None, comm
     return Session(source=source, tool_calls=tool_calls, result=result, commands_invoked=commands or [])
 
 
-def finished(stream: Session | None, transcript: Session | None = None, *, timed_out: bool = False,
-             exit_code: int | None = 0) -> SessionResult:
-    return SessionResult("skill/q01/run-1", "sid", exit_code, timed_out, 1.5, stream, transcript)
-
-
 OK = Result(subtype="success", is_error=False, total_cost_usd=0.25)
 
 
 def test_a_skill_call_after_other_tools_is_a_trigger() -> None:
     stream = recording(("Bash", {"command": "ls"}, False), ("Read", {"file_path": "a"}, False),
                        ("Skill", {"skill": "csv-helper:csv-helper"}, False), result=OK)
-    obs = observe(finished(stream), SKILL, RIVALS)
-    assert obs.triggered and obs.status == COUNTED and obs.via == ("skill_tool",) and obs.cost_usd == 0.25
+    found = observe(stream, None, SKILL, RIVALS)
+    assert found.triggered and found.status == COUNTED and found.via == ("skill_tool",) and found.cost_usd == 0.25
 
 
 def test_subagent_project_skill_and_slash_command_count() -> None:
-    sub = observe(finished(recording(("Skill", {"skill": "csv-helper"}, True), result=OK)), SKILL, RIVALS)
+    sub = observe(recording(("Skill", {"skill": "csv-helper"}, True), result=OK), None, SKILL, RIVALS)
     assert sub.triggered and sub.via == ("subagent_skill_tool",)
     transcript = recording(commands=["/csv-helper:csv-helper"], source="transcript")
-    slash = observe(finished(recording(result=OK), transcript), SKILL, RIVALS)
+    slash = observe(recording(result=OK), transcript, SKILL, RIVALS)
     assert slash.triggered and slash.via == ("slash_command",)
 
 
 def test_only_the_transcript_saw_it() -> None:
     transcript = recording(("Skill", {"skill": "csv-helper:csv-helper"}, True), source="transcript")
-    assert observe(finished(recording(result=OK), transcript), SKILL, RIVALS).triggered
+    assert observe(recording(result=OK), transcript, SKILL, RIVALS).triggered
 
 
 def test_rival_and_other_skills_are_named_and_lookalikes_are_not_the_skill() -> None:
     stream = recording(("Skill", {"skill": "json-helper:json-helper"}, False), ("Skill", {"skill": "other:csv-helper"}, False),
                        ("Read", {"file_path": "/x/.claude/skills/csv-helper/SKILL.md"}, False), result=OK)
-    obs = observe(finished(stream), SKILL, RIVALS)
-    assert not obs.triggered and obs.status == COUNTED
-    assert obs.rivals == ("json-helper",) and obs.other_skills == ("other:csv-helper",)
+    found = observe(stream, None, SKILL, RIVALS)
+    assert not found.triggered and found.status == COUNTED
+    assert found.rivals == ("json-helper",) and found.other_skills == ("other:csv-helper",)
 
 
-@pytest.mark.parametrize(("kwargs", "stream", "reason"), [
-    ({"timed_out": True}, None, "timed out"),
-    ({"exit_code": 1}, None, "no result event (exit code 1)"),
-    ({}, Result(subtype="success", is_error=True, terminal_reason="api_error"), "error (api_error)"),
+def record(status: str, **kw: object) -> TrialRecord:
+    return TrialRecord(task_id="q01", arm="skill", trial=1, status=status, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("rec", "reason"), [
+    (record("timeout", status_reason="exceeded 120 s"), "timed out before any trigger"),
+    (record("error", status_reason="claude exited 1 without a result event"), "error: claude exited 1"),
+    (record("failed", result_subtype="success", terminal_reason="api_error"), "ended with an error (api_error)"),
+    (record("contaminated", status_reason="arm 'skill' did not load its plugin"), "did not load its plugin"),
 ])
-def test_failed_sessions_without_a_trigger_are_excluded(kwargs: dict, stream: Result | None, reason: str) -> None:
-    obs = observe(finished(recording(result=stream) if stream else None, **kwargs), SKILL, RIVALS)
-    assert obs.status == EXCLUDED and reason in obs.reason
+def test_failed_sessions_without_a_trigger_are_excluded(rec: TrialRecord, reason: str) -> None:
+    found = observe(recording(), None, SKILL, RIVALS, not_counted(rec))
+    assert found.status == EXCLUDED and reason in found.reason
 
 
 def test_max_turns_without_trigger_counts_and_a_trigger_before_a_timeout_counts() -> None:
-    capped = Result(subtype="error_max_turns", is_error=True)
-    assert observe(finished(recording(result=capped)), SKILL, RIVALS).status == COUNTED
-    late = observe(finished(recording(("Skill", {"skill": "csv-helper"}, False)), timed_out=True), SKILL, RIVALS)
+    assert not_counted(record("failed", result_subtype="error_max_turns")) is None
+    assert not_counted(record("completed")) is None
+    late = observe(recording(("Skill", {"skill": "csv-helper"}, False)), None, SKILL, RIVALS, "timed out")
     assert late.triggered and late.status == COUNTED
 
 

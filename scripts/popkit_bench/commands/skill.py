@@ -65,9 +65,15 @@ def register_triggers(verbs: argparse._SubParsersAction) -> None:
                       help="also run this version of the skill (another description) and compare, paired")
     trig.add_argument("--holdout", type=float, metavar="FRACTION", help="split the queries: tune and holdout parts")
     trig.add_argument("--seed", type=int, default=0, help="seed of the holdout split and of the session order")
-    trig.add_argument("--output", type=Path, help="output folder (default <skill>-workspace/triggers/<time>-<skill>)")
+    trig.add_argument("--output", type=Path, help="output folder (default <skill>-workspace/triggers/<time>-<skill>); "
+                                                  "an interrupted run's folder: only its missing sessions run")
     trig.add_argument("--parallel", type=positive_int, help="sessions at once (default: the config's, 4)")
-    trig.add_argument("--timeout", type=float, help="seconds per session (default: the config's, else 300)")
+    trig.add_argument("--timeout", type=positive_float, help="seconds per session (default: the config's, else 300)")
+    trig.add_argument("--retries", type=int, default=1,
+                      help="retries of a session that failed for an infrastructure reason (default 1)")
+    trig.add_argument("--budget-usd", type=positive_float, help="no session starts once spent + its expected cost "
+                                                                "exceeds it")
+    trig.add_argument("--json", action="store_true", help="machine-readable progress events")
     trig.add_argument("--max-turns", type=positive_int, help="turn limit per session (default: none)")
     trig.add_argument("--claude-bin", help="path of the claude executable")
     trig.set_defaults(func=cmd_triggers)
@@ -138,12 +144,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_triggers(args: argparse.Namespace) -> int:
     from popkit_bench.skill.triggers.flow import TriggersRequest, run_triggers
 
-    if args.timeout is not None and args.timeout <= 0:
-        raise InputError(f"--timeout must be positive, got {args.timeout}", field="--timeout", expected="seconds")
     outcome = run_triggers(TriggersRequest(
         config=args.config, queries=args.queries, runs=args.runs, rehearsal=args.rehearsal, compare=args.compare,
         holdout=args.holdout, seed=args.seed, output=args.output, parallel=args.parallel, timeout_s=args.timeout,
-        max_turns=args.max_turns, claude_bin=args.claude_bin,
+        max_turns=args.max_turns, claude_bin=args.claude_bin, retries=max(0, args.retries),
+        budget_usd=args.budget_usd, json=args.json,
     ))
     doc = outcome.document
     c = doc["confusion"]

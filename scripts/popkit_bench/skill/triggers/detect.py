@@ -4,10 +4,11 @@ command; read from the whole stream-json and the whole transcript, never stoppin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from popkit_bench.skill.triggers.session import SessionResult
-from popkit_shared.recording import Session
+from popkit_bench.record.trial_record import COMPLETED, FAILED, TIMEOUT, TrialRecord
+from popkit_shared.recording import Session, find_transcript, load_stream_json, load_transcript
 
 SKILL_TOOL = "Skill"
 COUNTED, EXCLUDED = "counted", "excluded"
@@ -50,17 +51,18 @@ def installed_as(full: str, names: tuple[str, ...]) -> str | None:
 
 
 def skill_calls(session: Session | None) -> list[tuple[str, bool]]:
-    """(skill name, in a subagent) for every Skill tool call of a recording."""
+    """(skill id, in a subagent) for every Skill tool call of a recording."""
     if session is None:
         return []
     return [(skill_id(call.input.get("skill")), bool(call.is_sidechain or call.agent_id))
             for call in session.tool_calls if call.name == SKILL_TOOL and isinstance(call.input, dict)]
 
 
-def observe(result: SessionResult, skill: str, rivals: tuple[str, ...]) -> Observation:
-    """The observation of one finished session for `skill` among `rivals`."""
-    calls = skill_calls(result.stream) + skill_calls(result.transcript)
-    commands = [skill_id(c) for c in (result.transcript.commands_invoked if result.transcript else [])]
+def observe(stream: Session | None, transcript: Session | None, skill: str, rivals: tuple[str, ...],
+            not_counted: str | None = None) -> Observation:
+    """The observation of one finished session; `not_counted`: why it says nothing unless it triggered."""
+    calls = skill_calls(stream) + skill_calls(transcript)
+    commands = [skill_id(c) for c in (transcript.commands_invoked if transcript else [])]
     mine = (skill,)
     via = []
     if any(installed_as(name, mine) and not sub for name, sub in calls):
@@ -72,24 +74,38 @@ def observe(result: SessionResult, skill: str, rivals: tuple[str, ...]) -> Obser
     called = list(dict.fromkeys([name for name, _ in calls] + commands))
     rival_hits = tuple(dict.fromkeys(r for r in (installed_as(n, rivals) for n in called) if r))
     others = tuple(n for n in called if not installed_as(n, mine) and not installed_as(n, rivals))
-    cost = result.stream.result.total_cost_usd if result.stream and result.stream.result else None
+    cost = stream.result.total_cost_usd if stream and stream.result else None
     common = {"via": tuple(via), "rivals": rival_hits, "other_skills": others, "cost_usd": cost,
-              "wall_s": round(result.wall_s, 3), "session_id": result.session_id}
+              "session_id": stream.session_id if stream else None}
     if via:
         return Observation(True, COUNTED, **common)
-    reason = exclusion(result)
-    return Observation(False, EXCLUDED if reason else COUNTED, reason, **common)
+    return Observation(False, EXCLUDED if not_counted else COUNTED, not_counted, **common)
 
 
-def exclusion(result: SessionResult) -> str | None:
-    """Why a session without a trigger says nothing about triggering (None: it counts as 'not triggered')."""
-    if result.harness_error:
-        return f"harness error: {result.harness_error}"
-    if result.timed_out:
+def not_counted(record: TrialRecord) -> str | None:
+    """Why a session without a trigger says nothing about triggering (None: it counts as 'not triggered').
+
+    A session that ended at its turn limit counts (the model had its turns); timeouts, harness errors, API
+    errors, contamination and interrupts do not."""
+    if record.status == COMPLETED:
+        return None
+    if record.status == FAILED and record.result_subtype == "error_max_turns":
+        return None
+    if record.status == TIMEOUT:
         return "timed out before any trigger"
-    final = result.stream.result if result.stream else None
-    if final is None:
-        return f"no result event (exit code {result.exit_code})"
-    if final.is_error and final.subtype != "error_max_turns":
-        return f"session ended with an error ({final.terminal_reason or final.subtype})"
-    return None
+    if record.status == FAILED:
+        return f"session ended with an error ({record.terminal_reason or record.result_subtype})"
+    return f"{record.status}: {record.status_reason}"
+
+
+def observe_trial(trial_dir: Path, record: TrialRecord, skill: str, rivals: tuple[str, ...],
+                  out_dir: Path) -> Observation:
+    """Observe a trial from its folder (stream.jsonl, transcript/ with subagents) and its record."""
+    stream_path = trial_dir / "stream.jsonl"
+    stream = load_stream_json(stream_path) if stream_path.is_file() and stream_path.stat().st_size else None
+    found = find_transcript(trial_dir / "transcript", stream.session_id) if stream and stream.session_id else None
+    found = found or next(iter(sorted((trial_dir / "transcript").glob("*.jsonl"))), None)
+    transcript = load_transcript(found) if found else None
+    obs = observe(stream, transcript, skill, rivals, not_counted(record))
+    return Observation(**{**obs.__dict__, "wall_s": record.wall_s,
+                          "session_dir": str(trial_dir.relative_to(out_dir))})

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from popkit_bench.skill.triggers.config import SkillFolder, TriggerConfig, skill_description
 from popkit_bench.skill.wrap import IGNORED, wrap_skill
+from popkit_bench.workspace.codebase import Codebase
+from popkit_bench.workspace.git import commit_folder, git
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,20 @@ def install(cfg: TriggerConfig, label: str, source: Path, root: Path) -> Install
                         rival_names=tuple(r.name for r in cfg.rivals))
 
 
-def place_project_skills(skills: tuple[SkillFolder, ...], cwd: Path) -> None:
-    """Copy each skill to `<cwd>/.claude/skills/<name>/` (the session then needs `--setting-sources project`)."""
+def place_project_skills(skills: tuple[SkillFolder, ...], folder: Path) -> None:
+    """Copy each skill to `<folder>/.claude/skills/<name>/` (sessions then need `--setting-sources project`)."""
     for skill in skills:
-        shutil.copytree(skill.path, cwd / ".claude" / "skills" / skill.name, ignore=IGNORED)
+        shutil.copytree(skill.path, folder / ".claude" / "skills" / skill.name, ignore=IGNORED)
+
+
+def variant_codebase(inst: Installation, root: Path) -> Codebase:
+    """The git repo the variant's sessions get worktrees of: empty, or holding its project skills under
+    `.claude/skills/` (kept when it exists, so a resumed run starts from the same commit)."""
+    repo = root / inst.label
+    if not (repo / ".git").exists():
+        if repo.exists():
+            shutil.rmtree(repo)
+        repo.mkdir(parents=True)
+        place_project_skills(inst.project_skills, repo)
+        commit_folder(repo, f"working folder of the {inst.label} sessions", allow_empty=True)
+    return Codebase(repo, git("rev-parse", "HEAD", cwd=repo).strip(), "main", f"skill-triggers:{inst.label}")
