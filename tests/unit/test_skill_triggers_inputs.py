@@ -138,3 +138,22 @@ def test_cli_bad_queries_file_names_file_and_line(tmp_path: Path, capsys: pytest
     bad = write(tmp_path / "q.json", [{"query": "a", "should_trigger": True}, {"query": "b"}])
     assert main(["skill", "triggers", str(FIXTURES / "config.json"), "--queries", str(bad)]) == 2
     assert f"{bad}:6: field '[1].should_trigger'" in capsys.readouterr().err
+
+
+def test_install_wraps_skill_and_rivals_and_a_resume_keeps_the_first_copy(tmp_path: Path) -> None:
+    from popkit_bench.skill.triggers.install import install, variant_codebase
+    from popkit_bench.workspace.git import git
+
+    shutil.copytree(FIXTURES, tmp_path / "f")
+    cfg = load_trigger_config(tmp_path / "f" / "config.json")
+    cfg = type(cfg)(**{**cfg.__dict__, "project_skill": True})
+    first = install(cfg, "skill", cfg.skill.path, tmp_path / "plugins")
+    assert [json.loads((p / ".claude-plugin/plugin.json").read_text())["name"] for p in first.plugin_dirs] == [
+        "csv-helper", "json-helper"]
+    assert first.description == "Cleans, converts and repairs CSV files (tabular data)."
+    (cfg.skill.path / "SKILL.md").write_text("---\nname: csv-helper\ndescription: edited meanwhile\n---\n")
+    again = install(cfg, "skill", cfg.skill.path, tmp_path / "plugins")
+    assert again.description == first.description
+    repo = variant_codebase(again, tmp_path / "codebases").repo
+    tracked = git("ls-files", cwd=repo).split()
+    assert sorted(tracked) == [".claude/skills/csv-helper/SKILL.md", ".claude/skills/json-helper/SKILL.md"]

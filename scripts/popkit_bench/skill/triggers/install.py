@@ -31,15 +31,25 @@ class Installation:
 
 
 def install(cfg: TriggerConfig, label: str, source: Path, root: Path) -> Installation:
-    """Wrap `source` (a version of the skill) and every rival into plugins under `<root>/<label>/`."""
+    """Wrap `source` (a version of the skill) and every rival into plugins under `<root>/<label>/`.
+
+    A plugin already wrapped there is kept: a resumed run goes on with the skills it started with. Project
+    skills and the recorded description come from the wrapped copies too.
+    """
     target = root / label
     name = cfg.skill.name
-    plugins = [wrap_skill(source, name, name, target / name)]
-    plugins += [wrap_skill(r.path, r.name, r.name, target / "rivals" / r.name) for r in cfg.rivals]
-    project = (SkillFolder(name, source), *cfg.rivals) if cfg.project_skill else ()
-    return Installation(label=label, skill_name=name, source=source, description=skill_description(source),
-                        plugin_dirs=tuple(plugins), project_skills=project,
+    skills = [SkillFolder(name, _wrapped(source, name, target / name))]
+    skills += [SkillFolder(r.name, _wrapped(r.path, r.name, target / "rivals" / r.name)) for r in cfg.rivals]
+    copies = tuple(SkillFolder(s.name, s.path / "skills" / s.name) for s in skills)
+    return Installation(label=label, skill_name=name, source=source, description=skill_description(copies[0].path),
+                        plugin_dirs=tuple(s.path for s in skills), project_skills=copies if cfg.project_skill else (),
                         rival_names=tuple(r.name for r in cfg.rivals))
+
+
+def _wrapped(source: Path, name: str, target: Path) -> Path:
+    if not (target / ".claude-plugin" / "plugin.json").is_file():
+        wrap_skill(source, name, name, target)
+    return target
 
 
 def place_project_skills(skills: tuple[SkillFolder, ...], folder: Path) -> None:
