@@ -46,6 +46,7 @@ class AgentRequest:
     extra_env: dict[str, str] = field(default_factory=dict)
     responses: ResponsesFile | None = None
     extra_args: list[str] = field(default_factory=list)  # an arm's flags (agent/arm_launch.py)
+    setting_sources: str = ""  # "" loads no settings; "project" also loads the cwd's .claude/ (project skills)
 
 
 @dataclass
@@ -66,7 +67,7 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
         "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
         "--permission-prompt-tool", "stdio",
         "--session-id", request.session_id,
-        "--setting-sources", "",
+        "--setting-sources", request.setting_sources,
         "--strict-mcp-config",
         "--permission-mode", request.permission_mode,
     ]

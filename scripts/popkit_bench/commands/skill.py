@@ -1,4 +1,5 @@
-"""`popkit-bench skill run|aggregate|report`: the skill-forge benchmark flow (eval sets, iterations, gating)."""
+"""`popkit-bench skill run|aggregate|report|triggers`: the skill-forge benchmark flow (eval sets, iterations,
+gating) and trigger evaluation (does Claude pick the skill when it should, and only then)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from popkit_bench.commands.run import positive_float, positive_int
-from popkit_bench.errors import EXIT_GATE_FAILED, InputError
+from popkit_bench.errors import EXIT_GATE_FAILED, EXIT_INSUFFICIENT_DATA, InputError
 from popkit_bench.skill.flow import BENCHMARK, Outcome, build, report_only
 
 
@@ -49,6 +50,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--skill-name", help="skill name when benchmark.json must be aggregated first")
     rep.add_argument("--allow-regressions", action="store_true", help="regressions alone do not fail the gate")
     rep.set_defaults(func=cmd_report)
+    register_triggers(verbs)
+
+
+def register_triggers(verbs: argparse._SubParsersAction) -> None:
+    trig = verbs.add_parser("triggers", help="does Claude pick the skill when it should, and only then "
+                                             "(precision, recall, description A/B)")
+    trig.add_argument("config", type=Path, help="benchmark config JSON (skill_name, skill_path, rival_skills, ...)")
+    trig.add_argument("--queries", type=Path, required=True,
+                      help='QUERIES.json: [{"query": "...", "should_trigger": true|false}, ...]')
+    trig.add_argument("--runs", type=positive_int, default=1, help="sessions per query (default 1)")
+    trig.add_argument("--rehearsal", action="store_true", help="use the scripted model (the config's trigger_play)")
+    trig.add_argument("--compare", type=Path, metavar="OTHER_SKILL_FOLDER",
+                      help="also run this version of the skill (another description) and compare, paired")
+    trig.add_argument("--holdout", type=float, metavar="FRACTION", help="split the queries: tune and holdout parts")
+    trig.add_argument("--seed", type=int, default=0, help="seed of the holdout split and of the session order")
+    trig.add_argument("--output", type=Path, help="output folder (default <skill>-workspace/triggers/<time>-<skill>); "
+                                                  "an interrupted run's folder: only its missing sessions run")
+    trig.add_argument("--parallel", type=positive_int, help="sessions at once (default: the config's, 4)")
+    trig.add_argument("--timeout", type=positive_float, help="seconds per session (default: the config's, else 300)")
+    trig.add_argument("--retries", type=int, default=1,
+                      help="retries of a session that failed for an infrastructure reason (default 1)")
+    trig.add_argument("--budget-usd", type=positive_float, help="no session starts once spent + its expected cost "
+                                                                "exceeds it")
+    trig.add_argument("--json", action="store_true", help="machine-readable progress events")
+    trig.add_argument("--max-turns", type=positive_int, help="turn limit per session (default: none)")
+    trig.add_argument("--claude-bin", help="path of the claude executable")
+    trig.set_defaults(func=cmd_triggers)
 
 
 def _folder(path: Path) -> Path:
@@ -111,6 +139,32 @@ def cmd_report(args: argparse.Namespace) -> int:
         outcome = report_only(iteration, thresholds=cfg.thresholds if cfg else None, previous=previous,
                               gate=cfg is not None, allow_regressions=args.allow_regressions)
     return present(outcome, gated=cfg is not None)
+
+
+def cmd_triggers(args: argparse.Namespace) -> int:
+    from popkit_bench.skill.triggers.flow import TriggersRequest, run_triggers
+
+    outcome = run_triggers(TriggersRequest(
+        config=args.config, queries=args.queries, runs=args.runs, rehearsal=args.rehearsal, compare=args.compare,
+        holdout=args.holdout, seed=args.seed, output=args.output, parallel=args.parallel, timeout_s=args.timeout,
+        max_turns=args.max_turns, claude_bin=args.claude_bin, retries=max(0, args.retries),
+        budget_usd=args.budget_usd, json=args.json,
+    ))
+    doc = outcome.document
+    c = doc["confusion"]
+    print(f"skill: {doc['skill_name']}  runs counted: {doc['runs_counted']}/{doc['runs_requested']}  "
+          f"tp {c['tp']} fp {c['fp']} tn {c['tn']} fn {c['fn']}")
+    for key in ("precision", "recall", "f1"):
+        item = doc[key]
+        print(f"{key}: " + (_fmt(item["value"]) + f" [{_fmt(item['ci']['low'])}, {_fmt(item['ci']['high'])}]"
+                            if item["value"] is not None else f"n/a ({item['reason']})"))
+    if doc["comparison"]:
+        print(f"vs --compare: {doc['comparison']['all']['mcnemar']['verdict']}")
+    if doc["note"]:
+        print(doc["note"])
+    for path in outcome.paths:
+        print(f"{path.suffix.lstrip('.')}: {path}")
+    return EXIT_INSUFFICIENT_DATA if doc["runs_counted"] == 0 else 0
 
 
 def present(outcome: Outcome, *, gated: bool) -> int:

@@ -122,6 +122,7 @@ def agent_request(spec: TrialSpec, paths: TrialPaths) -> AgentRequest:
         max_turns=settings.max_turns,
         max_budget_usd=settings.max_budget_usd,
         settings=settings.settings,
+        setting_sources=settings.setting_sources,
         base_url=spec.model_base_url,
         responses=load_responses(spec.task.responses_path) if spec.task.responses_path else None,
     )

@@ -34,6 +34,7 @@ class TrialSettings:
     keep_worktree: bool = False
     sandbox: SandboxLevel = "none"
     network: NetworkLevel = "full"
+    setting_sources: str = ""  # claude --setting-sources: "" none; "project" loads the worktree's .claude/
 
 
 @dataclass(frozen=True)

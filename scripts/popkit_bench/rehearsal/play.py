@@ -13,9 +13,8 @@ import yaml
 
 from popkit_bench.errors import InputError
 from popkit_bench.rehearsal.messages import USAGE_KEYS
-from popkit_bench.rehearsal.request_info import context_text
+from popkit_bench.rehearsal.when import WHEN_KEYS, Condition, RequestView, make_condition
 
-WHEN_KEYS = ("context_contains", "context_not_contains", "context_regex", "model", "model_regex")
 PLAY_KEYS = {"play", "variants", "turns", "subagent_turns", "final_text", "fail_first", "usage_jitter"}
 FAIL_KEYS = {"requests", "status"}
 VARIANT_KEYS = {"name", "when", "turns"}
@@ -40,29 +39,6 @@ class Turn:
     text: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     usage: dict[str, int] | None = None
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A variant's `when`: every given key must hold on the first main-loop request (its context and the
-    `model` it asks for)."""
-
-    contains: str | None = None
-    not_contains: str | None = None
-    regex: re.Pattern[str] | None = None
-    model: str | None = None
-    model_regex: re.Pattern[str] | None = None
-
-    def matches(self, text: str, model: str | None = None) -> bool:
-        if self.contains is not None and self.contains not in text:
-            return False
-        if self.not_contains is not None and self.not_contains in text:
-            return False
-        if self.model is not None and model != self.model:
-            return False
-        if self.model_regex is not None and self.model_regex.search(model or "") is None:
-            return False
-        return self.regex is None or self.regex.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -107,10 +83,9 @@ class Play:
 
     def select(self, first_request: Mapping[str, Any]) -> Variant | None:
         """The first variant whose `when` matches the session's first main-loop request."""
-        text = context_text(first_request)
-        model = first_request.get("model")
+        view = RequestView.of(first_request)
         for variant in self.variants:
-            if variant.when is None or variant.when.matches(text, model if isinstance(model, str) else None):
+            if variant.when is None or variant.when.matches(view):
                 return variant
         return None
 
@@ -234,17 +209,17 @@ class _Parser:
         if not value:
             raise self.fail(where, "is empty", "one of " + ", ".join(WHEN_KEYS))
         strings = {k: self.text(v, f"{where}.{k}") for k, v in value.items()}
-        return Condition(strings.get("context_contains"), strings.get("context_not_contains"),
-                         self.regex(strings, "context_regex", where), strings.get("model"),
-                         self.regex(strings, "model_regex", where))
+        if "skill_description_contains" in strings and "skill_listed" not in strings:
+            raise self.fail(f"{where}.skill_description_contains", "needs `skill_listed` in the same `when`",
+                            "skill_listed: <the skill whose description must contain the text>")
 
-    def regex(self, strings: dict[str, str], key: str, where: str) -> re.Pattern[str] | None:
-        if key not in strings:
-            return None
-        try:
-            return re.compile(strings[key])
-        except re.error as exc:
-            raise self.fail(f"{where}.{key}", f"bad regular expression: {exc}") from exc
+        def compile_regex(key: str, pattern: str) -> re.Pattern[str]:
+            try:
+                return re.compile(pattern)
+            except re.error as exc:
+                raise self.fail(f"{where}.{key}", f"bad regular expression: {exc}") from exc
+
+        return make_condition(strings, compile_regex)
 
     def turns(self, value: Any, where: str) -> tuple[Turn, ...]:
         if not isinstance(value, list) or not value:

@@ -20,7 +20,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 }
 SEED_KEYS = ("skill_name", "skill_path", "eval_set_path", "trials_per_eval", "baseline_type",
              "previous_benchmark", "thresholds")
-EXTRA_KEYS = ("previous_skill_path", "workspace", "parallel", "timeout_seconds", "model", "llm_grader")
+EXTRA_KEYS = ("previous_skill_path", "workspace", "parallel", "timeout_seconds", "model", "llm_grader",
+              "rival_skills", "trigger_play", "project_skill")  # the last three: `skill triggers`
 GRADER_KEYS = ("model", "rehearsal_play", "timeout_seconds")
 
 
