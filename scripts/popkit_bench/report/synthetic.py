@@ -45,6 +45,8 @@ class RunSpec:
     seed: int = 1
     prompt: str = "Make fizzbuzz handle multiples of 15 and keep the tests passing."
     created_at: str = "2026-11-23T13:30:00Z"
+    rehearsal: bool = True                                     # run.json `rehearsal`
+    generic_play_tasks: list[str] = field(default_factory=list)  # tasks whose trials ran the generic play
 
 
 def default_trials(spec: RunSpec, per_arm: int | None = None) -> list[TrialSpec]:
@@ -112,7 +114,7 @@ def write_run(run_dir: Path, spec: RunSpec, *, streams_limit: int | None = None)
     run_json = {
         "schema": 1, "run_id": spec.run_id, "created_at": spec.created_at, "updated_at": spec.created_at,
         "popkit_bench_version": "0.1.0", "argv": ["run", spec.tasks[0], "--trials", str(spec.trials_requested)],
-        "rehearsal": True, "seed": 0, "trials_per_arm": spec.trials_requested,
+        "rehearsal": spec.rehearsal, "seed": 0, "trials_per_arm": spec.trials_requested,
         "trials_requested": {t: {a: spec.trials_requested for a in spec.arms} for t in spec.tasks},
         "arms": [{"name": a, "plugin_dirs": [] if a == BASELINE else ["/work/main"],
                   "plugin_name": None if a == BASELINE else a} for a in spec.arms],
@@ -159,6 +161,9 @@ def _record(run_dir: Path, spec: RunSpec, trial: TrialSpec, rng: random.Random, 
         (folder / "stream.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
         (folder / "stderr.txt").write_text("" if trial.status != "error" else "Error: spawn failed\n",
                                            encoding="utf-8")
+        if spec.rehearsal:
+            variant = "generic-play" if trial.task_id in spec.generic_play_tasks else "default"
+            (folder / "rehearsal.json").write_text(json.dumps({"variants": [variant]}), encoding="utf-8")
         if verification:
             (folder / "verification.json").write_text(json.dumps(verification, indent=2), encoding="utf-8")
     contaminated = trial.status == "contaminated"
