@@ -65,6 +65,7 @@ def test_iteration_one_benchmark_matches_the_seed_schema_and_passes(workspace: t
         assert item["with_skill"]["avg_tokens"] == TOKENS[item["eval_id"]][0]
         assert item["baseline"]["avg_tokens"] == TOKENS[item["eval_id"]][1]
     assert bench["gate"]["passed"] is True
+    assert bench["model_source"]["kind"] == "scripted" and bench["model_source"]["generic_play_trials"] == 0
 
 
 def test_run_folders_hold_outputs_timing_and_grading_from_the_trial_record(workspace: tuple[Path, int, int]) -> None:
@@ -125,4 +126,5 @@ def test_iteration_two_regression_fails_the_gate(workspace: tuple[Path, int, int
     assert "## Iteration 2 vs 1" in md and "**Gate: FAIL**" in md
     section = md.split("### Regressions (Action Required)")[1].split("### Improvements")[0]
     assert "| eval-2 | PASS | FAIL |" in section and "counts 3 items" in section
-    assert "/skill-forge evolve" in md.split("### Recommendations")[1]
+    recommendations = md.split("### Recommendations")[1]
+    assert "/skill-forge" not in md and "popkit-bench skill run" in recommendations

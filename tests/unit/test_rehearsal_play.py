@@ -160,3 +160,12 @@ def test_generic_play_runs_each_verification_command() -> None:
                                                         "description": "List the project files"})
     assert [c.input["command"] for c in variant.tool_calls()[1:]] == ["python -m unittest -q", "ruff check ."]
     assert variant.turns[-1].tool_calls == () and variant.turns[-1].text
+
+
+def test_the_generic_play_has_a_reserved_variant_name():
+    from popkit_bench.rehearsal.play import GENERIC_VARIANT, generic_play
+    from popkit_bench.report.load import GENERIC_PLAY_VARIANT
+
+    assert [v.name for v in generic_play(["true"]).variants] == [GENERIC_VARIANT] == [GENERIC_PLAY_VARIANT]
+    with pytest.raises(InputError, match="reserved"):
+        parse_play({"variants": [{"name": GENERIC_VARIANT, "turns": [{"text": "hi"}]}]})

@@ -53,14 +53,18 @@ class BenchmarkConfig:
     path: Path | None = None
 
 
-def load_config(path: str | Path) -> BenchmarkConfig:
-    """Read and validate a benchmark config JSON file (InputError naming file, field, line, expected)."""
+def load_config(path: str | Path, *, check_inputs: bool = True) -> BenchmarkConfig:
+    """Read and validate a benchmark config JSON file (InputError naming file, field, line, expected).
+
+    check_inputs=False (report, aggregate): the paths are resolved but need not exist any more; only the
+    config's own values (thresholds, names, numbers) are checked.
+    """
     path = Path(path).resolve()
     data, text = read_json(path)
-    return parse_config(data, text, path)
+    return parse_config(data, text, path, check_inputs=check_inputs)
 
 
-def parse_config(data: Any, text: str, path: Path) -> BenchmarkConfig:
+def parse_config(data: Any, text: str, path: Path, *, check_inputs: bool = True) -> BenchmarkConfig:
     """Validate a decoded config; `text` is used to point at lines."""
     def fail(name: str | None, message: str, expected: str | None = None) -> InputError:
         line = line_of(text, name.split(".")[-1]) if name else None
@@ -83,6 +87,8 @@ def parse_config(data: Any, text: str, path: Path) -> BenchmarkConfig:
 
     def folder(key: str, must_be_dir: bool) -> Path:
         resolved = (base / Path(data[key]).expanduser()).resolve()
+        if not check_inputs:
+            return resolved
         if must_be_dir and not resolved.is_dir():
             raise fail(key, f"folder {data[key]!r} not found", "a skill folder with SKILL.md")
         if not must_be_dir and not resolved.is_file():
@@ -90,7 +96,7 @@ def parse_config(data: Any, text: str, path: Path) -> BenchmarkConfig:
         return resolved
 
     skill_path = folder("skill_path", True)
-    if not (skill_path / "SKILL.md").is_file():
+    if check_inputs and not (skill_path / "SKILL.md").is_file():
         raise fail("skill_path", f"{skill_path} has no SKILL.md", "a skill folder with SKILL.md")
     eval_set = folder("eval_set_path", False)
     trials = data.get("trials_per_eval", 3)

@@ -50,7 +50,8 @@ def load_benchmark(path: Path) -> dict[str, Any]:
 
 
 def build(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | None = None,
-          previous: Path | None = None, gate: bool = False, allow_regressions: bool = False) -> Outcome:
+          previous: Path | None = None, gate: bool = False, allow_regressions: bool = False,
+          allow_ungraded: bool = False) -> Outcome:
     """Aggregate the iteration, write benchmark.json, compare, gate (when asked), write the reports."""
     bench = aggregate(iteration, skill_name, thresholds=thresholds or dict(DEFAULT_THRESHOLDS))
     previous_path = find_previous(iteration, previous)
@@ -58,7 +59,7 @@ def build(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | No
     if previous_path is not None:
         comparison = compare(bench, load_benchmark(previous_path), bench["thresholds"]["min_pass_rate"])
         comparison["previous_path"] = str(previous_path)
-    failures = evaluate(bench, comparison, allow_regressions=allow_regressions) if gate else []
+    failures = evaluate(bench, comparison, allow_regressions=allow_regressions, allow_ungraded=allow_ungraded) if gate else []
     if comparison is not None:
         bench["comparison"] = comparison
     if gate:
@@ -69,7 +70,7 @@ def build(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | No
 
 
 def report_only(iteration: Path, *, thresholds: dict[str, float] | None = None, previous: Path | None = None,
-                gate: bool = False, allow_regressions: bool = False) -> Outcome:
+                gate: bool = False, allow_regressions: bool = False, allow_ungraded: bool = False) -> Outcome:
     """Reports from an existing benchmark.json (thresholds re-applied when given)."""
     bench = load_benchmark(iteration / BENCHMARK)
     if thresholds is not None:
@@ -82,6 +83,6 @@ def report_only(iteration: Path, *, thresholds: dict[str, float] | None = None, 
     if previous_path is not None:
         min_rate = (bench.get("thresholds") or DEFAULT_THRESHOLDS)["min_pass_rate"]
         comparison = compare(bench, load_benchmark(previous_path), min_rate)
-    failures = evaluate(bench, comparison, allow_regressions=allow_regressions) if gate else []
+    failures = evaluate(bench, comparison, allow_regressions=allow_regressions, allow_ungraded=allow_ungraded) if gate else []
     paths = write_reports(iteration, context(bench, comparison, failures, gate))
     return Outcome(bench, comparison, failures, paths)
