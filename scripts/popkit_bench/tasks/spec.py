@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -98,12 +99,14 @@ def _validate(data: Any, lines: dict[str, int], path: Path) -> TaskSpec:
 
     if not isinstance(data, dict):
         raise fail(None, "a task file must be a mapping of fields", "keys such as id, category, user_prompt")
+    unknown = sorted(str(k) for k in set(data) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:  # before missing fields: a misspelled key is both, and the misspelling is what to fix
+        close = difflib.get_close_matches(unknown[0], REQUIRED + OPTIONAL, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise fail(unknown[0], f"unknown field '{unknown[0]}'{hint}", "one of " + ", ".join(REQUIRED + OPTIONAL))
     for name in REQUIRED:
         if name not in data or data[name] is None or data[name] == "":
             raise fail(None, f"missing required field '{name}'", ", ".join(REQUIRED))
-    unknown = sorted(set(data) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise fail(unknown[0], f"unknown field '{unknown[0]}'", "one of " + ", ".join(REQUIRED + OPTIONAL))
 
     def text_field(name: str) -> str:
         value = data[name]
