@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-from popkit_bench.errors import EXIT_BAD_INPUT, InputError
 from pathlib import Path
 
+from popkit_bench.errors import EXIT_BAD_INPUT, InputError
 from popkit_bench.tasks.validate import files_to_check, validate_file
 
 
