@@ -142,3 +142,10 @@ def test_console_verdict_and_report_tops_say_scripted_model(demo_run: tuple[Path
     data = json.loads(next(report_dir.glob("pagination-off-by-one-*.json")).read_text(encoding="utf-8"))
     assert data["model_source"]["kind"] == "scripted" and data["model_source"]["generic_play_trials"] == 0
     assert "scripted model</span>" in (report_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_environment_lists_the_builtin_plugins_of_both_arms(demo_run: tuple[Path, Path, int]) -> None:
+    data = json.loads(next(demo_run[1].glob("pagination-off-by-one-*.json")).read_text(encoding="utf-8"))
+    rows = {row["label"]: row["value"] for row in data["report"]["environment"]}
+    assert "cc-plugin-" in rows["Built-in plugins (loaded in every arm)"], rows
+    assert rows["Overlap with built-ins"].startswith("none: no command or skill of popkit-ops")
