@@ -11,6 +11,7 @@ from popkit_bench.skill.aggregate import aggregate
 from popkit_bench.skill.compare import compare
 from popkit_bench.skill.config import DEFAULT_THRESHOLDS
 from popkit_bench.skill.gate import GateFailure, evaluate
+from popkit_bench.skill.interop import write_creator_benchmark
 from popkit_bench.skill.jsonio import read_json, write_json
 from popkit_bench.skill.layout import iteration_dir, iteration_number
 from popkit_bench.skill.report import context, write_reports
@@ -65,7 +66,8 @@ def build(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | No
     if gate:
         bench["gate"] = {"passed": not failures, "failures": [f.to_json() for f in failures]}
     write_json(iteration / BENCHMARK, bench)
-    paths = [iteration / BENCHMARK, *write_reports(iteration, context(bench, comparison, failures, gate))]
+    creator = write_creator_benchmark(iteration, bench)
+    paths = [iteration / BENCHMARK, creator, *write_reports(iteration, context(bench, comparison, failures, gate))]
     return Outcome(bench, comparison, failures, paths)
 
 
