@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from skill_creator_schema import read_benchmark, read_grading_run, read_workspace
+from skill_creator_schema import read_benchmark, read_workspace
 
 from popkit_bench.skill.flow import build
 from popkit_bench.skill.interop import CREATOR_BENCHMARK, creator_grading
