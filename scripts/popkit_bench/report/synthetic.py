@@ -46,6 +46,7 @@ class RunSpec:
     prompt: str = "Make fizzbuzz handle multiples of 15 and keep the tests passing."
     created_at: str = "2026-11-23T13:30:00Z"
     rehearsal: bool = True                                     # run.json `rehearsal`
+    verification: str = "python -m unittest -q"                # the tasks' verification command
     generic_play_tasks: list[str] = field(default_factory=list)  # tasks whose trials ran the generic play
 
 
@@ -122,7 +123,7 @@ def write_run(run_dir: Path, spec: RunSpec, *, streams_limit: int | None = None)
         "plugins": [{"path": "/work/main", "name": a, "version": "0.1.0", "digest": "0123456789abcdef"}
                     for a in spec.arms if a != BASELINE],
         "tasks": [{"id": t, "category": "demo", "path": f"tasks/demo/{t}.yml", "description": f"Task {t}",
-                   "user_prompt": spec.prompt, "verification": ["python -m unittest -q"], "timeout_seconds": 300,
+                   "user_prompt": spec.prompt, "verification": [spec.verification], "timeout_seconds": 300,
                    "codebase": {"source": "tasks/demo/codebase", "ref": "HEAD", "commit": "a1b2c3d4e5f6",
                                 "digest": "feedface"}} for t in spec.tasks],
         "claude_code": {"binary": "/usr/bin/claude", "version": "2.1.330"},
@@ -147,7 +148,7 @@ def _record(run_dir: Path, spec: RunSpec, trial: TrialSpec, rng: random.Random, 
     metrics = trial.metrics if trial.metrics is not None else make_metrics(
         rng, trial.arm, spec.effect, spec.tasks.index(trial.task_id) if trial.task_id in spec.tasks else 0)
     failed_check = metrics.get("verification_pass_rate") not in (None, 1.0)
-    verification = [{"command": "python -m unittest -q", "shell": False, "exit_code": 1 if failed_check else 0,
+    verification = [{"command": spec.verification, "shell": False, "exit_code": 1 if failed_check else 0,
                      "passed": not failed_check, "timed_out": False, "duration_s": 0.4,
                      "output_tail": ("FAILED (failures=1)" if failed_check else "Ran 3 tests\n\nOK")
                      + (f"\n{trial.prompt_text}" if trial.prompt_text else "")}]
