@@ -121,9 +121,10 @@ def test_prints(page: Page, site: dict[str, Path], tmp_path: Path):
 
 def test_chart_labels_are_not_clipped(page: Page, tmp_path: Path):
     """Every text of every chart lies inside its SVG, also a long verification command's row label."""
+    from synthetic_run import RunSpec, write_run
+
     from popkit_bench.analysis.analyze import analyze_run
     from popkit_bench.report.generate import write_reports
-    from popkit_bench.report.synthetic import RunSpec, write_run
 
     run = write_run(tmp_path / "run", RunSpec(verification="python3 -m unittest discover -s tests -q --buffer"))
     html = write_reports(run, analyze_run(run), tmp_path / "out", ("html",))[0]

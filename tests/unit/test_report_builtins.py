@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from synthetic_run import RunSpec, write_run
+
 from popkit_bench.report.builtins import builtin_rows, read_init
 from popkit_bench.report.load import load_run
-from popkit_bench.report.synthetic import RunSpec, write_run
 
 CLI_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "cli-2.1.330"
 BUILTINS = "cc-plugin-agents-md, cc-plugin-plugin-authoring, cc-plugin-privacy"
