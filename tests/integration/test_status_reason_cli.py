@@ -28,3 +28,20 @@ def test_an_auth_failure_gets_a_reason_that_names_it(claude_bin: Path, tmp_path:
     reason = failed_reason(parse_result(event))
     assert reason.startswith("agent's result is an error (is_error true): Failed to authenticate")
     assert "401" in reason and not contradicts("failed", reason)
+
+
+def test_a_run_whose_api_refuses_the_login_records_a_reason_that_says_so(claude_bin: Path, tmp_path: Path) -> None:
+    from test_orchestration_options import copy_task
+
+    from popkit_bench.cli import main
+    from popkit_bench.record.journal import read_journal
+
+    task = copy_task(tmp_path, fail_first={"requests": 100, "status": 401})
+    run_dir = tmp_path / "run"
+    main(["run", str(task), "--rehearsal", "--trials", "1", "--parallel", "2", "--retries", "0",
+          "--run-dir", str(run_dir), "--no-report"])
+    records = read_journal(run_dir / "results.jsonl")
+    assert len(records) == 2
+    for record in records:
+        assert record.status != "completed" and not contradicts(str(record.status), record.status_reason)
+        assert "authenticate" in (record.status_reason or ""), record.status_reason

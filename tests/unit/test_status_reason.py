@@ -34,3 +34,20 @@ def test_no_text_and_long_text() -> None:
 def test_contradiction_check() -> None:
     assert contradicts("failed", "agent ended with success")
     assert not contradicts("completed", None) and not contradicts("failed", "agent ended with error_max_turns")
+
+
+def test_the_api_status_is_named_when_the_text_lacks_it() -> None:
+    reason = failed_reason(result(subtype="success", is_error=True, api_error_status=403, result="Forbidden"))
+    assert reason == "agent's result is an error (is_error true): Forbidden (API status 403)"
+
+
+def test_settle_uses_it_for_a_failed_trial() -> None:
+    from types import SimpleNamespace
+
+    from popkit_bench.execution.measure import settle
+    from popkit_bench.record.trial_record import FAILED, TrialRecord
+
+    session = SimpleNamespace(result=result(subtype="success", is_error=True, result="Invalid API key"))
+    measured = settle(TrialRecord(task_id="t", arm="a"), session, False, 60)
+    assert measured.status == FAILED and not contradicts(measured.status, measured.reason)
+    assert measured.reason.endswith("Invalid API key")

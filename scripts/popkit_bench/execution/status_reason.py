@@ -20,12 +20,15 @@ TEXT_LIMIT = 200
 def failed_reason(result: Any) -> str:
     """Why an agent whose result event has `is_error` true failed, from its subtype and text.
 
-    `result` is a popkit_shared Result (subtype, is_error, text, terminal_reason). The reason never says
-    the agent ended with success.
+    `result` is a popkit_shared Result (subtype, is_error, text, terminal_reason, api_error_status). The
+    reason never says the agent ended with success.
     """
     subtype = getattr(result, "subtype", None)
     text = _first_line(getattr(result, "text", None))
     terminal = getattr(result, "terminal_reason", None)
+    status = getattr(result, "api_error_status", None)
+    if status is not None and text and str(status) not in text:
+        text = f"{text} (API status {status})"
     if subtype and subtype != "success":
         reason = f"agent ended with {subtype}"
         if subtype in KNOWN_SUBTYPES:
