@@ -132,13 +132,9 @@ def _cmp(value: float | None, limit: float, op: str) -> bool | None:
     return value >= limit if op == ">=" else value <= limit
 
 
-def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | None = None,
-              timestamp: str | None = None, iteration_no: int | None = None) -> dict[str, Any]:
-    """benchmark.json for one iteration folder; InsufficientDataError when it holds no run at all."""
-    evals = load_iteration(iteration)
-    if not evals or not any(arm.runs for e in evals for arm in e.arms.values()):
-        raise InsufficientDataError(f"no eval-*/<config>/run-*/grading.json found in {iteration}")
-    thresholds = dict(thresholds or DEFAULT_THRESHOLDS)
+def eval_entries(evals: list[EvalRuns], min_pass_rate: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                                                    list[dict[str, Any]], set[str]]:
+    """per_eval entries, the with-skill and baseline blocks behind them, and the baseline configs seen."""
     per_eval, ws_blocks, base_blocks = [], [], []
     baseline_names: set[str] = set()
     for item in evals:
@@ -157,8 +153,19 @@ def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] 
             "trials_requested": ws["trials_requested"], "trials_completed": ws["trials_completed"],
             "reliability": min(levels, key=RELIABILITY_ORDER.index),
             "graded": not any(b["trials_completed"] and not b["trials_graded"] for b in (ws, base)),
-            "status": eval_status(ws["pass_rate"], thresholds["min_pass_rate"], ws["trials_completed"]),
+            "status": eval_status(ws["pass_rate"], min_pass_rate, ws["trials_completed"]),
         })
+    return per_eval, ws_blocks, base_blocks, baseline_names
+
+
+def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | None = None,
+              timestamp: str | None = None, iteration_no: int | None = None) -> dict[str, Any]:
+    """benchmark.json for one iteration folder; InsufficientDataError when it holds no run at all."""
+    evals = load_iteration(iteration)
+    if not evals or not any(arm.runs for e in evals for arm in e.arms.values()):
+        raise InsufficientDataError(f"no eval-*/<config>/run-*/grading.json found in {iteration}")
+    thresholds = dict(thresholds or DEFAULT_THRESHOLDS)
+    per_eval, ws_blocks, base_blocks, baseline_names = eval_entries(evals, thresholds["min_pass_rate"])
     ws_summary, base_summary = summary_arm(ws_blocks), summary_arm(base_blocks)
     if ws_summary is None:
         excluded = sum(sum(b["excluded"].values()) for b in ws_blocks)
