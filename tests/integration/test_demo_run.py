@@ -149,3 +149,12 @@ def test_environment_lists_the_builtin_plugins_of_both_arms(demo_run: tuple[Path
     rows = {row["label"]: row["value"] for row in data["report"]["environment"]}
     assert "cc-plugin-" in rows["Built-in plugins (loaded in every arm)"], rows
     assert rows["Overlap with built-ins"].startswith("none: no command or skill of popkit-ops")
+
+
+def test_every_demo_record_validates_against_the_published_schema(demo_run: tuple[Path, Path, int]) -> None:
+    from records import assert_valid_journal
+
+    run_dir, _, _ = demo_run
+    assert assert_valid_journal(run_dir / "results.jsonl") == 6
+    for record in read_journal_json(run_dir / "results.jsonl"):
+        assert record["executor"] == "local" and record["terminal_reason"] and record["final_answer"]

@@ -143,3 +143,11 @@ def test_skill_creator_reads_our_workspace(workspace: tuple[Path, int, int]) -> 
     assert creator["means"]["with_skill"]["tokens"] == (TOKENS[1][0] + TOKENS[2][0]) / 2
     assert creator["means"]["without_skill"]["tokens"] == (TOKENS[1][1] + TOKENS[2][1]) / 2
     assert creator["delta"]["tokens"] == f"{(TOKENS[1][0] + TOKENS[2][0] - TOKENS[1][1] - TOKENS[2][1]) / 2:+.0f}"
+
+
+def test_every_skill_run_record_validates_against_the_published_schema(workspace: tuple[Path, int, int]) -> None:
+    from records import assert_valid_journal
+
+    ws = workspace[0]
+    assert assert_valid_journal(ws / "iteration-1" / "_run" / "results.jsonl") == 12
+    assert assert_valid_journal(ws / "iteration-2" / "_run" / "results.jsonl") == 12

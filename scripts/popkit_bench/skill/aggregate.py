@@ -221,7 +221,7 @@ def eval_notes(per_eval: list[dict[str, Any]]) -> list[str]:
 
 def model_source_of(iteration: Path) -> dict[str, Any]:
     """Which model produced the iteration's numbers (scripted, real), from its engine run folder `_run/`."""
-    from popkit_bench.report.load import load_run
+    from popkit_bench.report.load import load_run_data
     from popkit_bench.report.model_source import UNKNOWN, ModelSource, model_source
 
     folder = iteration / RUN_FOLDER
@@ -230,7 +230,7 @@ def model_source_of(iteration: Path) -> dict[str, Any]:
         out["label"] = (f"Model not recorded: no {RUN_FOLDER}/run.json in this iteration (not run by popkit-bench), "
                         "so it cannot be told whether a real model ran.")
         return out
-    return model_source(load_run(folder)).to_json()
+    return model_source(load_run_data(folder)).to_json()
 
 
 def eval_status(pass_rate: float | None, min_pass_rate: float, completed: int = 0) -> str:
@@ -243,9 +243,7 @@ def eval_status(pass_rate: float | None, min_pass_rate: float, completed: int = 
 
 def statistics(ws_blocks: list[dict[str, Any]], base_blocks: list[dict[str, Any]],
                eval_ids: list[Any]) -> dict[str, Any] | None:
-    """Significance and CI fields from popkit_bench.analysis, when that package is installed."""
-    try:
-        from popkit_bench.skill.significance import compare
-    except ImportError:
-        return None
+    """Significance and CI fields (popkit_bench.analysis) beside the seed's ratios."""
+    from popkit_bench.skill.significance import compare
+
     return compare(ws_blocks, base_blocks, eval_ids)
