@@ -201,7 +201,7 @@ def trend_plot(chart: TrendChart, tick_label: Callable[[float], str], width: int
         svg += Markup('<text x="{x}" y="60" fill="{c}">no values</text>').format(x=left, c=NEUTRAL)
         return svg + Markup("</svg>")
     lo, hi = min(numbers), max(numbers)
-    if lo >= 0 and lo < hi * 0.5:
+    if lo >= 0 and (lo < hi * 0.5 or lo == hi):  # a constant series sits on an axis from 0, not at its bottom
         lo = 0.0
     ticks = nice_ticks(lo, hi, 4)
     n = max(1, len(chart.run_labels))
