@@ -185,3 +185,10 @@ def test_bad_model_regex_names_the_field() -> None:
     with pytest.raises(InputError) as err:
         parse_play({"variants": [{"name": "a", "when": {"model_regex": "("}, "turns": [{"text": "x"}]}]})
     assert err.value.field == "variants[0].when.model_regex"
+def test_the_generic_play_has_a_reserved_variant_name():
+    from popkit_bench.rehearsal.play import GENERIC_VARIANT, generic_play
+    from popkit_bench.report.load import GENERIC_PLAY_VARIANT
+
+    assert [v.name for v in generic_play(["true"]).variants] == [GENERIC_VARIANT] == [GENERIC_PLAY_VARIANT]
+    with pytest.raises(InputError, match="reserved"):
+        parse_play({"variants": [{"name": GENERIC_VARIANT, "turns": [{"text": "hi"}]}]})

@@ -4,6 +4,7 @@ gating) and trigger evaluation (does Claude pick the skill when it should, and o
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from popkit_bench.commands.run import positive_float, positive_int
@@ -33,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--claude-bin", help="path of the claude executable")
     run.add_argument("--keep-worktrees", action="store_true", help="keep each trial's working folder")
     run.add_argument("--allow-regressions", action="store_true", help="regressions alone do not fail the gate")
+    run.add_argument("--allow-ungraded", action="store_true",
+                     help="an eval with no graded assertion does not fail the gate (left out of the pass rate)")
     run.add_argument("--json", action="store_true", help="machine-readable progress events")
     run.set_defaults(func=cmd_run)
 
@@ -49,6 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--config", type=Path, help="benchmark config: apply its thresholds and gate (exit 1 on FAIL)")
     rep.add_argument("--skill-name", help="skill name when benchmark.json must be aggregated first")
     rep.add_argument("--allow-regressions", action="store_true", help="regressions alone do not fail the gate")
+    rep.add_argument("--allow-ungraded", action="store_true",
+                     help="an eval with no graded assertion does not fail the gate (left out of the pass rate)")
     rep.set_defaults(func=cmd_report)
     register_triggers(verbs)
 
@@ -110,14 +115,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         retries=max(0, args.retries), budget_usd=args.budget_usd,
     ))
     outcome = build(iteration, cfg.skill_name, thresholds=cfg.thresholds, previous=cfg.previous_benchmark,
-                    gate=True, allow_regressions=args.allow_regressions)
+                    gate=True, allow_regressions=args.allow_regressions, allow_ungraded=args.allow_ungraded)
     return present(outcome, gated=True)
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
     from popkit_bench.skill.config import load_config
 
-    thresholds = load_config(args.config).thresholds if args.config else None
+    thresholds = load_config(args.config, check_inputs=False).thresholds if args.config else None
     outcome = build(_folder(args.iteration), args.skill_name, thresholds=thresholds, previous=args.previous)
     return present(outcome, gated=False)
 
@@ -126,18 +131,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     from popkit_bench.skill.config import load_config
 
     iteration = _folder(args.iteration)
-    cfg = load_config(args.config) if args.config else None
+    cfg = load_config(args.config, check_inputs=False) if args.config else None  # gates from the artifacts alone
     previous = args.previous or (cfg.previous_benchmark if cfg else None)
+    if args.previous is None and previous is not None and not previous.exists():
+        print(f"popkit-bench: the config's previous_benchmark {previous} is gone: no comparison", file=sys.stderr)
+        previous = None
     if not (iteration / BENCHMARK).is_file():
         name = args.skill_name or (cfg.skill_name if cfg else None)
         if not name:
             raise InputError(f"no {BENCHMARK} in the folder", file=iteration,
                              expected="run `skill aggregate` first, or give --skill-name or --config")
         outcome = build(iteration, name, thresholds=cfg.thresholds if cfg else None, previous=previous,
-                        gate=cfg is not None, allow_regressions=args.allow_regressions)
+                        gate=cfg is not None, allow_regressions=args.allow_regressions,
+                        allow_ungraded=args.allow_ungraded)
     else:
         outcome = report_only(iteration, thresholds=cfg.thresholds if cfg else None, previous=previous,
-                              gate=cfg is not None, allow_regressions=args.allow_regressions)
+                              gate=cfg is not None, allow_regressions=args.allow_regressions,
+                        allow_ungraded=args.allow_ungraded)
     return present(outcome, gated=cfg is not None)
 
 
@@ -173,6 +183,9 @@ def present(outcome: Outcome, *, gated: bool) -> int:
     summary = bench["summary"]
     ws, base = summary.get("with_skill") or {}, summary.get("baseline")
     print(f"skill: {bench['skill_name']}  iteration: {bench['iteration']}  evals: {summary['total_evals']}")
+    label = (bench.get("model_source") or {}).get("label")
+    if label:
+        print(f"model: {label}")
     print(f"with_skill: pass rate {_fmt(ws.get('pass_rate'))}, avg tokens {_fmt(ws.get('avg_tokens'))}, "
           f"avg duration {_fmt(ws.get('avg_duration_seconds'))} s")
     if base is None:
@@ -190,13 +203,25 @@ def present(outcome: Outcome, *, gated: bool) -> int:
         print(f"{path.suffix.lstrip('.')}: {path}")
     if not gated:
         return 0
+    tag = model_tag(bench)
     if outcome.failures:
         for failure in outcome.failures:
             print(f"FAIL {failure.describe()}")
-        print("Gate: FAIL (run /skill-forge evolve; do not publish until every threshold passes)")
+        print(f"Gate{tag}: FAIL (improve the skill for the evals named and run `skill run` again; do not "
+              "publish until every threshold passes)")
         return EXIT_GATE_FAILED
-    print("Gate: PASS")
+    print(f"Gate{tag}: PASS")
     return 0
+
+
+def model_tag(bench: dict) -> str:
+    """` [scripted model (rehearsal), not a real model]` on the gate line when the numbers are rehearsal's."""
+    source = bench.get("model_source") or {}
+    if source.get("kind") == "scripted":
+        generic = source.get("generic_play_trials")
+        extra = f", generic play in {generic} of {source.get('trials')} trials" if generic else ""
+        return f" [scripted model (rehearsal), not a real model{extra}]"
+    return " [model not recorded]" if source.get("kind") == "unknown" else ""
 
 
 def _fmt(value: object) -> str:

@@ -11,6 +11,7 @@ from popkit_bench.agent.claude import AgentRequest
 from popkit_bench.execution.arm_purity import Forbidden, Loaded, arm_purity
 from popkit_bench.execution.executor import Confinement
 from popkit_bench.execution.spec import TrialSpec
+from popkit_bench.execution.status_reason import failed_reason
 from popkit_bench.execution.verification import run_verification
 from popkit_bench.record.plain import to_plain
 from popkit_bench.record.trial_record import (
@@ -74,7 +75,7 @@ def settle(record: TrialRecord, session: Any, timed_out: bool, timeout_s: float)
     if record.purity is not None and not record.purity.ok:
         return Measured(CONTAMINATED, record.purity.reason)
     if session.result.is_error:
-        return Measured(FAILED, f"agent ended with {session.result.subtype}")
+        return Measured(FAILED, failed_reason(session.result))
     return Measured(COMPLETED, None)
 
 

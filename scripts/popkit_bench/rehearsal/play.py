@@ -15,6 +15,7 @@ from popkit_bench.errors import InputError
 from popkit_bench.rehearsal.messages import USAGE_KEYS
 from popkit_bench.rehearsal.when import WHEN_KEYS, Condition, RequestView, make_condition
 
+GENERIC_VARIANT = "generic-play"  # the generic play's variant: reports label trials that ran it
 PLAY_KEYS = {"play", "variants", "turns", "subagent_turns", "final_text", "fail_first", "usage_jitter"}
 FAIL_KEYS = {"requests", "status"}
 VARIANT_KEYS = {"name", "when", "turns"}
@@ -109,7 +110,9 @@ def substitute(value: Any, cwd: str) -> Any:
 
 
 def generic_play(verification_commands: Iterable[str], name: str = "generic") -> Play:
-    """A play for any task: list the cwd, read it, run each verification command with Bash, then finish."""
+    """A play for any task: list the cwd, read it, run each verification command with Bash, then finish.
+
+    Its one variant is named GENERIC_VARIANT, so a trial's rehearsal.json shows that no task play ran."""
     turns = [
         Turn(text="Let me look at the project first.",
              tool_calls=(ToolCall("Bash", {"command": "ls -la {cwd}", "description": "List the project files"}),)),
@@ -117,7 +120,7 @@ def generic_play(verification_commands: Iterable[str], name: str = "generic") ->
     for command in verification_commands:
         turns.append(Turn(tool_calls=(ToolCall("Bash", {"command": command, "description": "Run a check"}),)))
     turns.append(Turn(text="I looked at the project and ran its checks."))
-    return Play(name=name, variants=(Variant("default", tuple(turns)),))
+    return Play(name=name, variants=(Variant(GENERIC_VARIANT, tuple(turns)),))
 
 
 def load_play(path: str | Path) -> Play:
@@ -196,6 +199,9 @@ class _Parser:
             where = f"variants[{index}]"
             item = self.mapping(item, where, VARIANT_KEYS)
             name = self.text(item["name"], f"{where}.name") if "name" in item else f"variant-{index + 1}"
+            if name == GENERIC_VARIANT:
+                raise self.fail(f"{where}.name", f"the variant name '{GENERIC_VARIANT}' is reserved",
+                                "another name (it marks the generic play in reports)")
             if name in (v.name for v in out):
                 raise self.fail(f"{where}.name", f"duplicate variant name '{name}'")
             if "turns" not in item:

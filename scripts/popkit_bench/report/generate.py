@@ -13,11 +13,12 @@ from popkit_bench.report import naming
 from popkit_bench.report.index import write_index
 from popkit_bench.report.load import load_run_data
 from popkit_bench.report.model import build_model, public
+from popkit_bench.report.model_source import model_source
 from popkit_bench.report.render import render_html, render_markdown, render_summary_markdown
 from popkit_bench.report.trials_view import Limits
 from popkit_bench.report.verdict import verdict_sentence
 
-__all__ = ["FORMATS", "verdict_sentence", "write_reports", "summary_markdown", "normalise_formats"]
+__all__ = ["FORMATS", "verdict_sentence", "verdict_line", "write_reports", "summary_markdown", "normalise_formats"]
 
 FORMATS = ("markdown", "html", "json")
 
@@ -54,6 +55,7 @@ def json_report(model: dict[str, Any], analysis: dict[str, Any] | None, run_json
     return {
         "kind": "popkit-bench-report",
         "schema": 1,
+        "model_source": model.get("model_source"),
         "report": finite(public(model)),
         "analysis": finite(analysis),
         "run": finite(run_json),
@@ -111,3 +113,8 @@ def summary_markdown(run_dir: Path, analysis: dict[str, Any] | None) -> str:
     """The verdict and the summary table in markdown (for a CI job summary)."""
     run = load_run_data(Path(run_dir))
     return render_summary_markdown(build_model(run, analysis, Limits(detailed_trials=0, conversations=0)))
+
+
+def verdict_line(run_dir: Path, analysis: dict[str, Any] | None) -> str:
+    """The console's verdict line, tagged when the numbers come from the scripted model."""
+    return f"Verdict{model_source(load_run_data(Path(run_dir))).tag()}: {verdict_sentence(analysis)}"

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from popkit_bench.report import fmt
+from popkit_bench.report.builtins import builtin_rows
 from popkit_bench.report.load import USABLE, RunData
 
 
@@ -146,6 +147,7 @@ def environment(run: RunData, analysis: dict[str, Any] | None) -> list[dict[str,
         if isinstance(arm, dict):
             dirs = ", ".join(str(d) for d in arm.get("plugin_dirs") or []) or "no plugin"
             rows.append((f"Arm {arm.get('name')}", dirs))
+    rows += builtin_rows(run)
     for task in info.get("tasks") or []:
         if isinstance(task, dict):
             cb = task.get("codebase") or {}
