@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import EXIT_INTERRUPTED, InputError
+from popkit_bench.agent.cli_locator import find_claude
+from popkit_bench.agent.preflight import require_api
+from popkit_bench.errors import EXIT_INSUFFICIENT_DATA, EXIT_INTERRUPTED, InputError
+from popkit_bench.execution.api_health import no_usage_reason
 from popkit_bench.execution.orchestrator import Orchestrator, RunInterrupted, RunRequest, default_parallel
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
 from popkit_bench.record.rundir import RunDir, default_run_dir
@@ -151,14 +154,28 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
     )
 
 
+def check_api(request: RunRequest) -> None:
+    """A real run first sends one minimal request (login, model, reachability); PreflightFailed exits 2."""
+    binary = None if request.rehearsal else find_claude(request.claude_bin)
+    if binary is None or not binary.exists():
+        return  # rehearsal, or no CLI: the orchestrator says so
+    result = require_api(binary, model=request.model)
+    print(f"popkit-bench: preflight: {result.message}", file=sys.stderr)
+
+
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
     """Run, then analyse and report; print the run folder and report paths last."""
+    check_api(request)
     orchestrator = Orchestrator(request)
     try:
-        orchestrator.execute()
+        records = orchestrator.execute()
     except RunInterrupted as exc:
         print(f"popkit-bench: {exc}", file=sys.stderr)
         return finished(request, args, EXIT_INTERRUPTED)
+    empty = no_usage_reason(records)
+    if empty:
+        print(f"popkit-bench: no verdict: {empty}", file=sys.stderr)
+        return finished(request, args, EXIT_INSUFFICIENT_DATA)
     code = 0
     if not args.no_report:
         code = analyse_and_report(request.run_dir, args.report_dir, seed=request.seed)

@@ -12,7 +12,13 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from popkit_bench.rehearsal.director import Director
-from popkit_bench.rehearsal.messages import encode_sse, error_json, message_json, scripted_failure_text, sse_events
+from popkit_bench.rehearsal.messages import (
+    encode_sse,
+    error_json,
+    message_json,
+    scripted_failure_text,
+    sse_events,
+)
 from popkit_bench.rehearsal.play import Play, generic_play
 from popkit_bench.rehearsal.request_info import MAIN, classify, estimate_tokens
 from popkit_bench.rehearsal.served import Served

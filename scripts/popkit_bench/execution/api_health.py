@@ -1,0 +1,83 @@
+"""The API's health over a run: stop after consecutive API failures; no verdict without real model usage.
+
+Authentication, quota and overload errors are the infrastructure's fault, never the task's: a trial
+ending on one is recorded `error` with its `api_error` (execution/retry.py: settle_api_error). When
+several trials in a row end that way, every further trial would too: the run stops and says why.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from popkit_bench.agent.api_errors import KINDS, ApiError
+from popkit_shared.recording.jsonl import number
+
+DEFAULT_LIMIT = 3
+IGNORED_STATUSES = ("interrupted",)
+
+
+def record_api_error(record: Mapping[str, Any]) -> ApiError | None:
+    """The record's `api_error` ({kind, status, text}) as an ApiError, or None."""
+    found = record.get("api_error")
+    if not isinstance(found, Mapping) or found.get("kind") not in KINDS:
+        return None
+    status = found.get("status")
+    return ApiError(str(found["kind"]), status if isinstance(status, int) else None, str(found.get("text") or ""))
+
+
+def real_usage(record: Mapping[str, Any]) -> bool:
+    """True when Claude Code's own accounting shows the trial used the model (tokens_total > 0)."""
+    tokens = number((record.get("metrics") or {}).get("tokens_total"))
+    return tokens is not None and tokens > 0
+
+
+def no_usage_reason(records: Iterable[Mapping[str, Any]]) -> str | None:
+    """Why a run has no evidence (no record with real model usage), or None when some record has it."""
+    records = [r for r in records if r.get("status") not in IGNORED_STATUSES]
+    if any(real_usage(r) for r in records):
+        return None
+    if not records:
+        return "no trial finished: there is nothing to compare"
+    errors = [e for e in (record_api_error(r) for r in records) if e is not None]
+    cause = f"; the last API error: {errors[-1].describe()}. Fix: {errors[-1].fix()}" if errors else ""
+    return (f"none of the {len(records)} trial(s) used the model (0 tokens in Claude Code's own accounting), "
+            f"so they say nothing about the plugin{cause}")
+
+
+class ApiHealth:
+    """Fed every finished trial attempt, in the order they end; says when the run must stop.
+
+    `observe(record)` returns the stop reason once `limit` attempts in a row ended on an infrastructure API
+    error (and every time after that), else None. An attempt that used the model resets the count; one
+    that never reached it for another reason (harness error, interrupt) neither counts nor resets.
+    """
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self.limit = max(1, limit)
+        self.consecutive: list[ApiError] = []
+        self.stop_reason: str | None = None
+        self._lock = threading.Lock()
+
+    def observe(self, record: Mapping[str, Any], error: ApiError | None = None) -> str | None:
+        """Count one finished attempt (its `api_error`, or `error` when given); the stop reason or None."""
+        error = error or record_api_error(record)
+        with self._lock:
+            if self.stop_reason is not None:
+                return self.stop_reason
+            if record.get("status") in IGNORED_STATUSES:
+                return None
+            if error is not None:
+                self.consecutive.append(error)
+            elif real_usage(record):
+                self.consecutive.clear()
+            if len(self.consecutive) >= self.limit:
+                self.stop_reason = self._reason()
+            return self.stop_reason
+
+    def _reason(self) -> str:
+        last = self.consecutive[-1]
+        kinds = sorted({e.kind for e in self.consecutive})
+        return (f"{len(self.consecutive)} trials in a row ended on API errors ({', '.join(kinds)}), not on the "
+                f"task: {last.describe()}. Fix: {last.fix()}")
