@@ -143,6 +143,7 @@ def error_json(status: int, message: str) -> dict[str, Any]:
 def scripted_failure_text(status: int) -> str:
     """The message of a scripted failure (`fail_first`), close to what the real API says for that status."""
     said = {401: "invalid x-api-key", 403: "Your API key does not have permission to use the specified resource.",
-            429: "Number of request tokens has exceeded your per-minute rate limit", 529: "Overloaded"}
+            404: "model not found", 429: "Number of request tokens has exceeded your per-minute rate limit",
+            529: "Overloaded"}
     default = "Internal server error" if status >= 500 else "Request failed"
     return f"{said.get(status, default)} (scripted failure, fail_first: status {status})"
