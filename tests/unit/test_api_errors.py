@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from popkit_bench.agent.api_errors import ApiError, api_error, classify
+from popkit_bench.agent.api_errors import ApiError, api_error, classify, from_result
 
 SESSIONS = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "cli-2.1.330" / "api-errors"
                        / "sessions.json").read_text())
@@ -65,3 +65,11 @@ def test_classify_by_status_when_the_error_field_is_unknown() -> None:
 def test_to_json_is_what_a_record_carries() -> None:
     assert ApiError("auth", 401, "Invalid API key").to_json() == {
         "kind": "auth", "status": 401, "text": "Invalid API key", "retryable": False}
+
+
+@pytest.mark.parametrize("case", ["nologin", "s401", "s403", "s400b", "s429", "s529", "s500", "closed", "s404"])
+def test_the_result_fields_a_record_keeps_are_enough(case: str) -> None:
+    result = next(e for e in SESSIONS[case]["events"] if e["type"] == "result")
+    from_record = from_result(is_error=result["is_error"], terminal_reason=result["terminal_reason"],
+                              status=result["api_error_status"], text=result["result"])
+    assert from_record == api_error(SESSIONS[case]["events"])

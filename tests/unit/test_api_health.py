@@ -92,3 +92,16 @@ def test_completed_trials_are_left_alone(tmp_path: Path) -> None:
     trial = write_stream(tmp_path / "ok", "s401")
     record = {"status": "completed"}
     assert settle_api_error(record, trial) is None and record == {"status": "completed"}
+
+
+def test_the_result_fields_of_a_typed_record_are_enough() -> None:
+    from types import SimpleNamespace
+
+    result = next(e for e in SESSIONS["nologin"]["events"] if e["type"] == "result")
+    record = SimpleNamespace(status="failed", metrics={"tokens_total": 0}, api_error=None,
+                             result_is_error=True, terminal_reason="api_error",
+                             api_error_status=result["api_error_status"], final_answer=result["result"])
+    health = ApiHealth(limit=1)
+    reason = health.observe(record)
+    assert reason is not None and "not logged in" in reason
+    assert "not logged in" in (no_usage_reason([record]) or "")

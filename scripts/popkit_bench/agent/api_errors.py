@@ -77,13 +77,21 @@ def api_error(events: Iterable[dict[str, Any]]) -> ApiError | None:
         return None
     result = results[-1]
     flagged = [e for e in events if e.get("type") == "assistant" and e.get("is_api_error_message")]
-    field = str(flagged[-1].get("error") or "") if flagged else ""
-    if not result.get("is_error") or (result.get("terminal_reason") != "api_error" and not flagged):
+    return from_result(is_error=result.get("is_error"),
+                       terminal_reason="api_error" if flagged else result.get("terminal_reason"),
+                       status=result.get("api_error_status"),
+                       text=result.get("result") or (_text(flagged[-1]) if flagged else None),
+                       error_field=str(flagged[-1].get("error") or "") if flagged else "")
+
+
+def from_result(*, is_error: Any, terminal_reason: Any, status: Any, text: Any, error_field: str = "") -> ApiError | None:
+    """The same from a result's fields (as a trial record keeps them): `is_error`, `terminal_reason`,
+    `api_error_status`, the result text; `error_field` is the API error message's `error`, when known."""
+    if not is_error or terminal_reason != "api_error":
         return None
-    status = result.get("api_error_status")
     status = status if isinstance(status, int) and not isinstance(status, bool) else None
-    text = str(result.get("result") or (_text(flagged[-1]) if flagged else "")).strip()
-    kind = classify(status, field, text)
+    text = str(text or "").strip()
+    kind = classify(status, error_field, text)
     return ApiError(kind, status, text[:300]) if kind else None
 
 

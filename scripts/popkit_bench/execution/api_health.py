@@ -11,31 +11,41 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from popkit_bench.agent.api_errors import KINDS, ApiError
+from popkit_bench.agent.api_errors import KINDS, ApiError, from_result
 from popkit_shared.recording.jsonl import number
 
 DEFAULT_LIMIT = 3
 IGNORED_STATUSES = ("interrupted",)
 
 
-def record_api_error(record: Mapping[str, Any]) -> ApiError | None:
-    """The record's `api_error` ({kind, status, text}) as an ApiError, or None."""
-    found = record.get("api_error")
-    if not isinstance(found, Mapping) or found.get("kind") not in KINDS:
-        return None
-    status = found.get("status")
-    return ApiError(str(found["kind"]), status if isinstance(status, int) else None, str(found.get("text") or ""))
+def record_api_error(record: Any) -> ApiError | None:
+    """The infrastructure API error a trial record shows, or None.
+
+    From its `api_error` ({kind, status, text}) when set, else from the result fields a record keeps
+    (`result_is_error`, `terminal_reason`, `api_error_status`, `final_answer`). A record is a mapping (a
+    results.jsonl line) or a TrialRecord.
+    """
+    found = _field(record, "api_error")
+    if isinstance(found, Mapping) and found.get("kind") in KINDS:
+        status = found.get("status")
+        return ApiError(str(found["kind"]), status if isinstance(status, int) else None, str(found.get("text") or ""))
+    return from_result(is_error=_field(record, "result_is_error"), terminal_reason=_field(record, "terminal_reason"),
+                       status=_field(record, "api_error_status"), text=_field(record, "final_answer"))
 
 
-def real_usage(record: Mapping[str, Any]) -> bool:
+def real_usage(record: Any) -> bool:
     """True when Claude Code's own accounting shows the trial used the model (tokens_total > 0)."""
-    tokens = number((record.get("metrics") or {}).get("tokens_total"))
+    tokens = number((_field(record, "metrics") or {}).get("tokens_total"))
     return tokens is not None and tokens > 0
 
 
-def no_usage_reason(records: Iterable[Mapping[str, Any]]) -> str | None:
+def _field(record: Any, name: str) -> Any:
+    return record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
+
+
+def no_usage_reason(records: Iterable[Any]) -> str | None:
     """Why a run has no evidence (no record with real model usage), or None when some record has it."""
-    records = [r for r in records if r.get("status") not in IGNORED_STATUSES]
+    records = [r for r in records if _field(r, "status") not in IGNORED_STATUSES]
     if any(real_usage(r) for r in records):
         return None
     if not records:
@@ -60,13 +70,13 @@ class ApiHealth:
         self.stop_reason: str | None = None
         self._lock = threading.Lock()
 
-    def observe(self, record: Mapping[str, Any], error: ApiError | None = None) -> str | None:
+    def observe(self, record: Any, error: ApiError | None = None) -> str | None:
         """Count one finished attempt (its `api_error`, or `error` when given); the stop reason or None."""
         error = error or record_api_error(record)
         with self._lock:
             if self.stop_reason is not None:
                 return self.stop_reason
-            if record.get("status") in IGNORED_STATUSES:
+            if _field(record, "status") in IGNORED_STATUSES:
                 return None
             if error is not None:
                 self.consecutive.append(error)
