@@ -48,7 +48,6 @@ def test_a_folder_with_nothing_but_a_manifest(tmp_path: Path) -> None:
 
 
 PLUGIN = PluginComponents("demo", ("demo:go",), ("demo:tidy",), ("demo:reviewer",), ("plugin:demo:search",), 1)
-OTHER = PluginComponents("other", ("other:x",))
 
 
 def init(plugins: list[str], commands: list[str] = (), skills: list[str] = (), agents: list[str] = (),
@@ -64,14 +63,14 @@ FULL = [HOOK, init(["demo"], ["demo:go", "demo:tidy"], ["demo:tidy"], ["demo:rev
 
 
 def test_a_complete_treatment_is_pure() -> None:
-    result = check_purity(FULL, PLUGIN, [PLUGIN, OTHER])
+    result = check_purity(FULL, PLUGIN, ["demo", "other"])
     assert result.ok and result.reason is None and result.loaded == ("demo",)
     assert result.to_json()["missing"] == [] and result.to_json()["expected_plugin"] == "demo"
 
 
 def test_each_missing_component_is_named() -> None:
     events = [init(["demo"], ["demo:tidy"], [], [], {"plugin:demo:search": "pending"})]
-    result = check_purity(events, PLUGIN, [PLUGIN])
+    result = check_purity(events, PLUGIN, ["demo"])
     assert not result.ok
     assert result.missing == ("command demo:go", "agent demo:reviewer", "MCP server plugin:demo:search (pending)",
                               "hook SessionStart (no SessionStart hook ran)")
@@ -79,27 +78,27 @@ def test_each_missing_component_is_named() -> None:
 
 
 def test_a_treatment_that_did_not_load_its_plugin_says_just_that() -> None:
-    result = check_purity([init([])], PLUGIN, [PLUGIN])
+    result = check_purity([init([])], PLUGIN, ["demo"])
     assert result.missing == ("plugin demo",)
 
 
 def test_a_baseline_showing_any_component_is_contaminated() -> None:
     shows_server = [init([], servers={"plugin:demo:search": "failed"})]
-    result = check_purity(shows_server, None, [PLUGIN])
+    result = check_purity(shows_server, None, ["demo"])
     assert not result.ok and result.unexpected == ("MCP server plugin:demo:search (failed)",)
     assert "baseline" in (result.reason or "")
-    shows_skill = check_purity([init([], ["demo:tidy"], ["demo:tidy"])], None, [PLUGIN])
+    shows_skill = check_purity([init([], ["demo:tidy"], ["demo:tidy"])], None, ["demo"])
     assert shows_skill.unexpected == ("skill demo:tidy",)  # listed once, not also as a command
-    assert check_purity([HOOK, init([])], None, [PLUGIN]).ok  # a hook cannot be tied to a plugin
+    assert check_purity([HOOK, init([])], None, ["demo"]).ok  # a hook cannot be tied to a plugin
 
 
 def test_a_treatment_showing_another_arms_plugin_is_contaminated() -> None:
-    result = check_purity([*FULL, init(["other"], ["other:x"])], PLUGIN, [PLUGIN, OTHER])
+    result = check_purity([*FULL, init(["other"], ["other:x"])], PLUGIN, ["demo", "other"])
     assert not result.ok and result.unexpected == ("plugin other", "command other:x")
 
 
 def test_no_init_event_is_never_pure() -> None:
-    result = check_purity([{"type": "result"}], None, [PLUGIN])
+    result = check_purity([{"type": "result"}], None, ["demo"])
     assert not result.ok and "no init event" in (result.reason or "")
 
 

@@ -78,9 +78,10 @@ def read_components(folder: str | Path, name: str | None = None) -> PluginCompon
 
 
 def check_purity(events: Iterable[dict[str, Any]], expected: PluginComponents | None,
-                 tested: Sequence[PluginComponents]) -> PurityResult:
-    """Check a trial's stream events: `expected` is its arm's plugin (None: the baseline), `tested` every
-    plugin under test in the run (the arm's own included or not)."""
+                 tested: Sequence[str]) -> PurityResult:
+    """Check a trial's stream events: `expected` is its arm's plugin (read_components of the arm's plugin
+    folder; None: the baseline), `tested` the names of every plugin under test in the run (the arm's own
+    included or not: anything in another one's namespace is contaminating)."""
     events = list(events)
     inits = [e for e in events if e.get("type") == "system" and e.get("subtype") == "init"]
     loaded = _union(str(p.get("name")) for i in inits for p in i.get("plugins") or []
@@ -89,8 +90,8 @@ def check_purity(events: Iterable[dict[str, Any]], expected: PluginComponents | 
         return PurityResult(False, "no init event: cannot tell what the trial loaded",
                             expected.name if expected else None, tuple(loaded))
     missing = _missing(expected, inits, events, loaded) if expected else []
-    others = [p for p in tested if expected is None or p.name != expected.name]
-    unexpected = [item for plugin in others for item in _shown(plugin, inits, loaded)]
+    others = [name for name in tested if expected is None or name != expected.name]
+    unexpected = [item for name in others for item in _shown(name, inits, loaded)]
     reason = _reason(expected, missing, unexpected)
     return PurityResult(reason is None, reason, expected.name if expected else None, tuple(loaded),
                         tuple(missing), tuple(unexpected), tuple(expected.listed()) if expected else ())
@@ -116,10 +117,10 @@ def _missing(plugin: PluginComponents, inits: list[dict[str, Any]], events: list
     return out
 
 
-def _shown(plugin: PluginComponents, inits: list[dict[str, Any]], loaded: list[str]) -> list[str]:
-    """Whatever of `plugin` the trial shows: the plugin itself and anything in its namespace."""
-    out = [f"plugin {plugin.name}"] if plugin.name in loaded else []
-    prefix = plugin.name + ":"
+def _shown(plugin: str, inits: list[dict[str, Any]], loaded: list[str]) -> list[str]:
+    """Whatever of the plugin named `plugin` the trial shows: the plugin itself and anything in its namespace."""
+    out = [f"plugin {plugin}"] if plugin in loaded else []
+    prefix = plugin + ":"
     for kind, key in KIND_FIELDS:
         out += [f"{kind} {x}" for x in _union(str(x) for i in inits for x in i.get(key) or [])
                 if x.startswith(prefix) and not (kind == "command" and x in _skill_names(inits))]

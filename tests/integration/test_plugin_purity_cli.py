@@ -61,16 +61,16 @@ def test_the_treatment_connects_the_mcp_server_and_the_baseline_never_shows_it(
     assert plugin.mcp_servers == (SERVER,)
     treatment = trial_events(claude_bin, tmp_path, server.base_url_for("treat"), [FIXTURE])
     assert mcp_servers(treatment) == {SERVER: "connected"}
-    result = check_purity(treatment, plugin, [plugin])
+    result = check_purity(treatment, plugin, ["echo-mcp"])
     assert result.ok, result.reason
     assert set(result.checked) == {"command echo-mcp:shout", "skill echo-mcp:echo-notes",
                                    "agent echo-mcp:echo-checker", f"MCP server {SERVER}", "hook SessionStart"}
 
     baseline = trial_events(claude_bin, tmp_path, server.base_url_for("base"), [])
     assert SERVER not in mcp_servers(baseline)
-    assert check_purity(baseline, None, [plugin]).ok
+    assert check_purity(baseline, None, ["echo-mcp"]).ok
 
-    leaked = check_purity(treatment, None, [plugin])  # a baseline that showed the plugin
+    leaked = check_purity(treatment, None, ["echo-mcp"])  # a baseline that showed the plugin
     assert not leaked.ok
     assert f"MCP server {SERVER} (connected)" in leaked.unexpected
     assert {"plugin echo-mcp", "command echo-mcp:shout", "skill echo-mcp:echo-notes",
@@ -90,7 +90,7 @@ def test_a_treatment_without_its_mcp_server_is_contaminated_naming_it(
     else:  # the server's program is missing: Claude Code cannot start it
         (loaded / "mcp" / "echo_server.py").unlink()
     events = trial_events(claude_bin, tmp_path, server.base_url_for(f"damaged-{damage}"), [loaded])
-    result = check_purity(events, plugin, [plugin])
+    result = check_purity(events, plugin, ["echo-mcp"])
     assert not result.ok
     assert len(result.missing) == 1 and result.missing[0].startswith(f"MCP server {SERVER}")
     assert SERVER in (result.reason or "")
@@ -104,5 +104,5 @@ def test_popkit_ops_components_are_all_seen_in_its_treatment(
     plugin = read_components(REPO)
     assert plugin.commands and plugin.skills and plugin.agents and plugin.startup_hooks
     events = trial_events(claude_bin, tmp_path, server.base_url_for("popkit"), [REPO])
-    result = check_purity(events, plugin, [plugin])
+    result = check_purity(events, plugin, ["popkit-ops"])
     assert result.ok, json.dumps(result.to_json())
