@@ -23,9 +23,9 @@ KINDS: dict[str, tuple[str, str]] = {
              "check ANTHROPIC_API_KEY / CLAUDE_CODE_OAUTH_TOKEN or log in again (`claude`, then /login)"),
     "billing": ("billing: the account cannot pay for requests (credit balance too low)",
                 "add credits or use another account's key"),
-    "quota": ("rate limit or quota reached (HTTP 429)",
+    "quota": ("rate limit or quota reached",
               "wait and resume the run (`run --resume RUN_DIR`), lower --parallel, or raise the account's limits"),
-    "overload": ("the API is overloaded or failing (HTTP 529 / 5xx)",
+    "overload": ("the API is overloaded or failing",
                  "wait and resume the run (`run --resume RUN_DIR`); https://status.anthropic.com shows outages"),
     "connection": ("the API could not be reached (no HTTP answer)",
                    "check the network, a proxy, or ANTHROPIC_BASE_URL"),
@@ -55,8 +55,9 @@ class ApiError:
     def describe(self) -> str:
         """One line naming the cause: `authentication failed: ... (HTTP 401: Invalid API key)`."""
         what = KINDS[self.kind][0]
-        status = f"HTTP {self.status}: " if self.status is not None else ""
-        return f"{what} ({status}{self.text})" if self.text else what
+        said = [f"HTTP {self.status}"] if self.status is not None else []
+        said += [self.text] if self.text else []
+        return f"{what} ({': '.join(said)})" if said else what
 
     def fix(self) -> str:
         return KINDS[self.kind][1]

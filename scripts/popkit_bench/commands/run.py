@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 from popkit_bench.agent.cli_locator import find_claude
 from popkit_bench.agent.preflight import require_api
 from popkit_bench.errors import EXIT_INSUFFICIENT_DATA, EXIT_INTERRUPTED, InputError
-from popkit_bench.execution.api_health import no_usage_reason
-from popkit_bench.execution.orchestrator import Orchestrator, RunInterrupted, RunRequest, default_parallel
+from popkit_bench.execution.api_health import ApiStopped, no_usage_reason
+from popkit_bench.execution.benchmark_run import BenchmarkRun, RunRequest, default_parallel
+from popkit_bench.execution.interrupts import RunInterrupted
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
 from popkit_bench.record.rundir import RunDir, default_run_dir
 from popkit_bench.report.publish import analyse_and_report
@@ -87,6 +89,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    """A finite number above zero (NaN and infinity are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
+    return value
+
+
 def choose_parallel(args: argparse.Namespace) -> int:
     """--parallel, else the default from CPUs and free memory (said on stderr)."""
     if args.parallel:
@@ -158,7 +171,7 @@ def check_api(request: RunRequest) -> None:
     """A real run first sends one minimal request (login, model, reachability); PreflightFailed exits 2."""
     binary = None if request.rehearsal else find_claude(request.claude_bin)
     if binary is None or not binary.exists():
-        return  # rehearsal, or no CLI: the orchestrator says so
+        return  # rehearsal, or no CLI: BenchmarkRun says so
     result = require_api(binary, model=request.model)
     print(f"popkit-bench: preflight: {result.message}", file=sys.stderr)
 
@@ -166,12 +179,15 @@ def check_api(request: RunRequest) -> None:
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
     """Run, then analyse and report; print the run folder and report paths last."""
     check_api(request)
-    orchestrator = Orchestrator(request)
+    benchmark = BenchmarkRun(request)
     try:
-        records = orchestrator.execute()
+        records = benchmark.execute()
     except RunInterrupted as exc:
         print(f"popkit-bench: {exc}", file=sys.stderr)
         return finished(request, args, EXIT_INTERRUPTED)
+    except ApiStopped as exc:
+        print(f"popkit-bench: {exc}", file=sys.stderr)
+        return finished(request, args, exc.exit_code)
     empty = no_usage_reason(records)
     if empty:
         print(f"popkit-bench: no verdict: {empty}", file=sys.stderr)

@@ -1,8 +1,8 @@
 """The API's health over a run: stop after consecutive API failures; no verdict without real model usage.
 
 Authentication, quota and overload errors are the infrastructure's fault, never the task's: a trial
-ending on one is recorded `error` with its `api_error` (execution/retry.py: settle_api_error). When
-several trials in a row end that way, every further trial would too: the run stops and says why.
+ending on one is recorded `error`, the cause in its `status_reason` (execution/measure.py). When several
+trials in a row end that way, every further trial would too: the scheduler stops the run and says why.
 """
 
 from __future__ import annotations
@@ -11,24 +11,24 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from popkit_bench.agent.api_errors import KINDS, ApiError, from_result
+from popkit_bench.agent.api_errors import ApiError, from_result
+from popkit_bench.errors import BenchError
 from popkit_shared.recording.jsonl import number
 
 DEFAULT_LIMIT = 3
 IGNORED_STATUSES = ("interrupted",)
 
 
-def record_api_error(record: Any) -> ApiError | None:
-    """The infrastructure API error a trial record shows, or None.
+class ApiStopped(BenchError):
+    """The run stopped because trial after trial ended on API errors (exit 2: fix the cause, then resume)."""
 
-    From its `api_error` ({kind, status, text}) when set, else from the result fields a record keeps
-    (`result_is_error`, `terminal_reason`, `api_error_status`, `final_answer`). A record is a mapping (a
-    results.jsonl line) or a TrialRecord.
+
+def record_api_error(record: Any) -> ApiError | None:
+    """The infrastructure API error a trial record shows (from the result fields it keeps:
+    `result_is_error`, `terminal_reason`, `api_error_status`, `final_answer`), or None.
+
+    A record is a TrialRecord or a results.jsonl line (a mapping with the same fields).
     """
-    found = _field(record, "api_error")
-    if isinstance(found, Mapping) and found.get("kind") in KINDS:
-        status = found.get("status")
-        return ApiError(str(found["kind"]), status if isinstance(status, int) else None, str(found.get("text") or ""))
     return from_result(is_error=_field(record, "result_is_error"), terminal_reason=_field(record, "terminal_reason"),
                        status=_field(record, "api_error_status"), text=_field(record, "final_answer"))
 
