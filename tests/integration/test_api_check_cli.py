@@ -6,11 +6,13 @@ closed local port; the real CLI makes every request.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from popkit_bench.cli import main
+from popkit_bench.record.journal import read_journal_json
 from popkit_bench.rehearsal import RehearsalServer, parse_play
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,3 +82,27 @@ def test_an_unknown_model_is_named_before_any_trial(tmp_path: Path, claude_bin: 
     err = capsys.readouterr().err
     assert code == 2, err[-2000:]
     assert "unknown model" in err and "claude-nonexistent-9" in err and "--model" in err
+
+
+@pytest.mark.real_cli
+def test_an_auth_failure_in_the_middle_of_a_run_stops_it_without_a_verdict(
+        tmp_path: Path, claude_bin: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # A one-text-turn play: each session is one main-loop request. The preflight and two trials get through,
+    # then the key is refused (revoked mid-run).
+    play = parse_play({"play": "revoked-mid-run", "turns": [{"text": "Looked at it."}],
+                       "fail_first": {"after": 3, "requests": 1000, "status": 401}})
+    with RehearsalServer(play) as server:
+        no_credentials(monkeypatch, tmp_path, claude_bin)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-soon-revoked-0000")
+        code = main(run_args(tmp_path)[:2] + ["--trials", "4"] + run_args(tmp_path)[4:])
+    err = capsys.readouterr().err
+    assert code == 2, err[-3000:]
+    assert "3 trials in a row ended on API errors" in err and "authentication failed" in err
+    assert "resume with" in err and "Traceback" not in err
+    records = read_journal_json(tmp_path / "run" / "results.jsonl")
+    assert [r["status"] for r in records] == ["completed", "completed", "error", "error", "error"]
+    assert all("HTTP 401" in r["status_reason"] for r in records[2:])
+    assert not (tmp_path / "reports").exists()  # no verdict, no report
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert "authentication failed" in json.dumps(info.get("stopped_early"))
