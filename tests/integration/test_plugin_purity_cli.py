@@ -99,6 +99,15 @@ def test_a_treatment_without_its_mcp_server_is_contaminated_naming_it(
 
 
 @pytest.mark.real_cli
+def test_a_slow_mcp_server_is_connected_before_the_session_starts(
+        tmp_path: Path, claude_bin: Path, server: RehearsalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECHO_MCP_DELAY_S", "3")  # by default Claude Code would list it `pending`
+    events = trial_events(claude_bin, tmp_path, server.base_url_for("slow"), [FIXTURE])
+    assert mcp_servers(events) == {SERVER: "connected"}
+    assert check_purity(events, read_components(FIXTURE), ["echo-mcp"]).ok
+
+
+@pytest.mark.real_cli
 def test_popkit_ops_components_are_all_seen_in_its_treatment(
         tmp_path: Path, claude_bin: Path, server: RehearsalServer) -> None:
     plugin = read_components(REPO)
