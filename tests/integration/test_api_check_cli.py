@@ -106,3 +106,17 @@ def test_an_auth_failure_in_the_middle_of_a_run_stops_it_without_a_verdict(
     assert not (tmp_path / "reports").exists()  # no verdict, no report
     info = json.loads((tmp_path / "run" / "run.json").read_text())
     assert "authentication failed" in json.dumps(info.get("stopped_early"))
+
+
+@pytest.mark.real_cli
+def test_a_real_skill_run_checks_the_login_first(tmp_path: Path, claude_bin: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    no_credentials(monkeypatch, tmp_path, claude_bin)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", CLOSED_PORT_URL)
+    workspace = tmp_path / "workspace"
+    code = main(["skill", "run", str(REPO / "tests" / "fixtures" / "skill-bench" / "config.json"),
+                 "--workspace", str(workspace)])
+    err = capsys.readouterr().err
+    assert code == 2, err[-2000:]
+    assert "not logged in" in err and "ANTHROPIC_API_KEY" in err
+    assert not list(workspace.rglob("results.jsonl"))  # no trial ran

@@ -8,6 +8,7 @@ cause and the fix (exit 2), instead of a run whose every trial "fails" with zero
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 from popkit_bench.agent.api_errors import api_error
 from popkit_bench.agent.claude import AgentRequest, run_claude
+from popkit_bench.agent.cli_locator import find_claude
 from popkit_bench.agent.isolation import config_root, make_config_dir, remove_config_dir
 from popkit_bench.errors import BenchError
 from popkit_shared.recording.jsonl import read_objects
@@ -97,4 +99,16 @@ def require_api(binary: Path, *, model: str | None = None) -> PreflightResult:
     result = preflight(binary, model=model)
     if not result.ok:
         raise PreflightFailed(f"preflight (one minimal request before any trial): {result.message}")
+    return result
+
+
+def check_before_run(*, rehearsal: bool, claude_bin: str | None, model: str | None) -> PreflightResult | None:
+    """Before a real run (not rehearsal): the preflight, said on stderr; PreflightFailed (exit 2) on failure.
+
+    None when skipped: a rehearsal, or no CLI found (the run then says so itself)."""
+    binary = None if rehearsal else find_claude(claude_bin)
+    if binary is None or not binary.exists():
+        return None
+    result = require_api(binary, model=model)
+    print(f"popkit-bench: preflight: {result.message}", file=sys.stderr)
     return result

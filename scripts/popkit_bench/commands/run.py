@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.agent.cli_locator import find_claude
-from popkit_bench.agent.preflight import require_api
+from popkit_bench.agent.preflight import check_before_run
 from popkit_bench.errors import EXIT_INSUFFICIENT_DATA, EXIT_INTERRUPTED, InputError
 from popkit_bench.execution.api_health import ApiStopped, no_usage_reason
 from popkit_bench.execution.benchmark_run import BenchmarkRun, RunRequest, default_parallel
@@ -167,18 +166,9 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
     )
 
 
-def check_api(request: RunRequest) -> None:
-    """A real run first sends one minimal request (login, model, reachability); PreflightFailed exits 2."""
-    binary = None if request.rehearsal else find_claude(request.claude_bin)
-    if binary is None or not binary.exists():
-        return  # rehearsal, or no CLI: BenchmarkRun says so
-    result = require_api(binary, model=request.model)
-    print(f"popkit-bench: preflight: {result.message}", file=sys.stderr)
-
-
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
     """Run, then analyse and report; print the run folder and report paths last."""
-    check_api(request)
+    check_before_run(rehearsal=request.rehearsal, claude_bin=request.claude_bin, model=request.model)
     benchmark = BenchmarkRun(request)
     try:
         records = benchmark.execute()
