@@ -21,6 +21,10 @@ QUIET_ENV = {
     "DISABLE_ERROR_REPORTING": "1",
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
 }
+# Claude Code 2.1.330 connects MCP servers in the background by default: a slow server is still `pending`
+# in the init event and missing from the first model request. Waiting for them gives every trial the same
+# tools from its first turn, and the init event a final status to check purity against.
+FIXED_ENV = {"MCP_CONNECTION_NONBLOCKING": "false"}
 
 
 def config_root(run_id: str) -> Path:
@@ -62,6 +66,7 @@ def trial_env(config_dir: Path, *, base_url: str | None, extra: dict[str, str] |
     """
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(DROPPED_PREFIXES)}
     env.update(QUIET_ENV)
+    env.update(FIXED_ENV)
     env["CLAUDE_CONFIG_DIR"] = str(config_dir)
     if base_url:
         env["ANTHROPIC_BASE_URL"] = base_url

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import EXIT_INTERRUPTED, InputError
+from popkit_bench.agent.preflight import check_before_run
+from popkit_bench.errors import EXIT_INSUFFICIENT_DATA, EXIT_INTERRUPTED, InputError
+from popkit_bench.execution.api_health import ApiStopped, no_usage_reason
 from popkit_bench.execution.benchmark_run import BenchmarkRun, RunRequest, default_parallel
 from popkit_bench.execution.interrupts import RunInterrupted
 from popkit_bench.planning.arm_definition import ArmDefinition
@@ -189,12 +191,20 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
 
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
     """Run, then analyse and report; print the run folder and report paths last."""
+    check_before_run(rehearsal=request.rehearsal, claude_bin=request.claude_bin, model=request.model)
     benchmark = BenchmarkRun(request)
     try:
-        benchmark.execute()
+        records = benchmark.execute()
     except RunInterrupted as exc:
         print(f"popkit-bench: {exc}", file=sys.stderr)
         return finished(request, args, EXIT_INTERRUPTED)
+    except ApiStopped as exc:
+        print(f"popkit-bench: {exc}", file=sys.stderr)
+        return finished(request, args, exc.exit_code)
+    empty = no_usage_reason(records)
+    if empty:
+        print(f"popkit-bench: no verdict: {empty}", file=sys.stderr)
+        return finished(request, args, EXIT_INSUFFICIENT_DATA)
     code = 0
     if not args.no_report:
         code = analyse_and_report(request.run_dir, args.report_dir, seed=request.seed)
