@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import EXIT_INTERRUPTED, InputError
+from popkit_bench.errors import EXIT_INTERRUPTED, InputError, is_positive_number
 from popkit_bench.execution.orchestrator import Orchestrator, RunInterrupted, RunRequest, default_parallel
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
-from popkit_bench.record.rundir import RunDir, default_run_dir
+from popkit_bench.record.journal_text import check_journal
+from popkit_bench.record.rundir import RESULTS, RunDir, default_run_dir
 from popkit_bench.report.publish import analyse_and_report
 from popkit_bench.tasks.discovery import resolve_tasks
 from popkit_bench.tasks.spec import load_task
+from popkit_bench.workspace.task_digests import take_digests
 
 DEFAULT_RUNS_DIR = Path(".popkit") / "runs"
 DEFAULT_REPORT_DIR = Path("docs") / "benchmark" / "results"
@@ -53,10 +55,10 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--parallel", type=positive_int, default=None,
                         help="trials run at once (default: min(CPUs, free GB / 1.5, 8))")
     parser.add_argument("--seed", type=int, default=None, help="seed of the trial order and bootstrap (default 0)")
-    parser.add_argument("--timeout", type=float, help="per-trial timeout in seconds (default: the task's)")
+    parser.add_argument("--timeout", type=positive_number, help="per-trial timeout in seconds (default: the task's)")
     parser.add_argument("--max-turns", type=positive_int, help="passed to claude --max-turns")
-    parser.add_argument("--max-budget-usd", type=float, help="passed to claude --max-budget-usd (per trial)")
-    parser.add_argument("--budget-usd", type=float,
+    parser.add_argument("--max-budget-usd", type=positive_number, help="passed to claude --max-budget-usd (per trial)")
+    parser.add_argument("--budget-usd", type=positive_number,
                         help="budget of the whole run: no trial starts once spent + its expected cost exceeds it")
     parser.add_argument("--retries", type=int, default=None,
                         help="retries of a trial that failed for an infrastructure reason (API 5xx/529, CLI crash "
@@ -81,6 +83,17 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """An argparse type: a finite number > 0 (`nan`, `inf` and negatives are refused, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not is_positive_number(value):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
     return value
 
 
@@ -152,13 +165,20 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
 
 
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
-    """Run, then analyse and report; print the run folder and report paths last."""
+    """Run, then analyse and report; print the run folder and report paths last.
+
+    A binary results journal is refused before anything runs; task files changed during the run (digests
+    taken here, at start) stop it before its results are analysed."""
+    check_journal(request.run_dir / RESULTS)
+    digests = take_digests(request.tasks)
     orchestrator = Orchestrator(request)
     try:
         orchestrator.execute()
     except RunInterrupted as exc:
         print(f"popkit-bench: {exc}", file=sys.stderr)
+        digests.verify()
         return finished(request, args, EXIT_INTERRUPTED)
+    digests.verify()
     code = 0
     if not args.no_report:
         code = analyse_and_report(request.run_dir, args.report_dir, seed=request.seed)

@@ -9,6 +9,7 @@ from statistics import mean
 
 from popkit_bench.errors import InputError
 from popkit_bench.planning.plan import Plan
+from popkit_bench.record.journal_text import check_journal
 from popkit_bench.record.rundir import RESULTS, RUN_JSON, read_results_file
 from popkit_shared.recording.jsonl import number
 
@@ -52,6 +53,7 @@ def history(runs_dirs: list[Path], exclude: Path | None = None) -> dict[str, lis
             if _is_rehearsal(folder):
                 continue
             try:
+                check_journal(results)
                 records = read_results_file(results)
             except InputError:
                 continue

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from popkit_bench.record.journal_text import check_journal
 from popkit_bench.record.rundir import RunDir, read_results_file
 
 USABLE = ("completed", "failed")
@@ -81,6 +82,7 @@ def load_run(path: Path) -> RunData:
     results = path / "results.jsonl"
     if not results.exists():
         problems.append("results.jsonl is missing: no trial has finished")
+    check_journal(results)
     raw = read_results_file(results)
     latest: dict[tuple[str, str, Any], dict[str, Any]] = {}
     for record in raw:

@@ -43,12 +43,36 @@ def locate_codebase(task: TaskSpec) -> tuple[Path, bool]:
     for candidate in candidates:
         if candidate.is_dir():
             is_repo = (candidate / ".git").exists()
+            if not is_repo:
+                check_copyable(task, candidate.resolve())
             return candidate.resolve(), not is_repo
     raise InputError(
         f"codebase {task.codebase!r} not found",
         file=task.path,
         field="codebase",
         expected="a folder under tasks/codebases/ or a path to a local git repository",
+    )
+
+
+def check_copyable(task: TaskSpec, folder: Path) -> None:
+    """A non-git codebase is copied into the run folder: refuse the filesystem root, the home folder and
+    their ancestors outright, and any folder outside the task's own folders unless the task opts in with
+    `allow_external_codebase: true` (so nothing like a home folder is copied by accident)."""
+    home = Path.home().resolve()
+    if folder == Path(folder.anchor) or folder == home or home.is_relative_to(folder):
+        raise InputError(
+            f"codebase {task.codebase!r} is {folder}, the filesystem root or the home folder (or holds it); "
+            "it is never copied", file=task.path, field="codebase",
+            expected="a project folder (a git repository, or a folder beside the task)",
+        )
+    inside = (task.folder, task.folder.parent / CODEBASES_DIRNAME, BUNDLED_TASKS_DIR / CODEBASES_DIRNAME)
+    if task.allow_external_codebase or any(folder.is_relative_to(base.resolve()) for base in inside):
+        return
+    raise InputError(
+        f"codebase {task.codebase!r} is {folder}: not a git repository and outside the task's folder, so the "
+        "run would copy it", file=task.path, field="codebase",
+        expected="a git repository, a folder under the task's folder or codebases/, or "
+                 "'allow_external_codebase: true' to copy this folder on purpose",
     )
 
 
