@@ -16,6 +16,7 @@ from popkit_bench.record.rundir import RESULTS, RunDir, default_run_dir
 from popkit_bench.report.publish import analyse_and_report
 from popkit_bench.tasks.discovery import resolve_tasks
 from popkit_bench.tasks.spec import load_task
+from popkit_bench.tasks.validate import check_side_files
 from popkit_bench.workspace.task_digests import take_digests
 
 DEFAULT_RUNS_DIR = Path(".popkit") / "runs"
@@ -170,6 +171,7 @@ def execute(request: RunRequest, args: argparse.Namespace) -> int:
     A binary results journal is refused before anything runs; task files changed during the run (digests
     taken here, at start) stop it before its results are analysed."""
     check_journal(request.run_dir / RESULTS)
+    check_side_files(request.tasks)
     digests = take_digests(request.tasks)
     orchestrator = Orchestrator(request)
     try:
