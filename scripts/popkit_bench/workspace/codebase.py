@@ -11,6 +11,7 @@ from pathlib import Path
 from popkit_bench.errors import InputError
 from popkit_bench.tasks.discovery import BUNDLED_TASKS_DIR, CODEBASES_DIRNAME
 from popkit_bench.tasks.spec import TaskSpec
+from popkit_bench.workspace.fingerprint import repo_fingerprint
 from popkit_bench.workspace.git import GitError, commit_folder, git
 
 IGNORED_NAMES = {"__pycache__", ".pytest_cache", "node_modules", ".git"}
@@ -25,6 +26,7 @@ class Codebase:
     ref: str
     source: str  # "bundled:<folder>" or "git:<path>"
     digest: str | None = None  # content digest of a bundled folder
+    fingerprint: str | None = None  # of repo/.git when the run made it (workspace/fingerprint.py)
 
 
 def locate_codebase(task: TaskSpec) -> tuple[Path, bool]:
@@ -112,7 +114,7 @@ def prepare_codebase(task: TaskSpec, run_dir: Path) -> Codebase:
             if _is_tag_name(task.initial_state):
                 git("tag", "-f", task.initial_state, cwd=target, check=False)
         commit = git("rev-parse", "HEAD", cwd=target).strip()
-        return Codebase(target, commit, task.initial_state, f"bundled:{source.name}", digest)
+        return Codebase(target, commit, task.initial_state, f"bundled:{source.name}", digest, repo_fingerprint(target))
     try:
         commit = git("rev-parse", "--verify", "--quiet", f"{task.initial_state}^{{commit}}", cwd=source).strip()
     except GitError:
@@ -123,9 +125,22 @@ def prepare_codebase(task: TaskSpec, run_dir: Path) -> Codebase:
             expected="a branch, tag or commit of the codebase repository",
         ) from None
     if not (target / ".git").exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        git("clone", "-q", "--no-checkout", "--local", str(source), str(target))
-    return Codebase(target, commit, task.initial_state, f"git:{source}", None)
+        clone_user_repo(source, target)
+    if not git("cat-file", "-t", commit, cwd=target, check=False).strip() == "commit":
+        raise InputError(f"ref {task.initial_state!r} ({commit[:12]}) is not reachable from a branch or tag of "
+                         f"{source}, so the run's copy of the repository lacks it", file=task.path,
+                         field="initial_state", expected="a commit on a branch or tag of the codebase repository")
+    return Codebase(target, commit, task.initial_state, f"git:{source}", None, repo_fingerprint(target))
+
+
+def clone_user_repo(source: Path, target: Path) -> None:
+    """Copy the user's repository into the run: `--no-local` (objects copied through git's transport: no
+    hardlink into, no alternates pointing at the user's object store), `--no-checkout`, every ref, and no
+    `origin` remote afterwards (its refs stay, keeping every branch's commits), so nothing in the run can
+    fetch from or push to the user's repository."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    git("clone", "-q", "--no-checkout", "--no-local", "--no-hardlinks", str(source), str(target))
+    git("config", "--remove-section", "remote.origin", cwd=target)
 
 
 def _is_tag_name(ref: str) -> bool:
