@@ -1,5 +1,5 @@
-"""Which trial records enter the statistics: completed and failed do; timeout, error, contaminated and
-interrupted (and unknown statuses) are counted per reason and left out."""
+"""Which trial records enter the statistics: completed and failed do; timeout, error, contaminated, tampered
+and interrupted (and unknown statuses) are counted per reason and left out."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 USABLE_STATUSES = ("completed", "failed")
-FINAL_STATUSES = USABLE_STATUSES + ("timeout", "error", "contaminated")
+FINAL_STATUSES = USABLE_STATUSES + ("timeout", "error", "contaminated", "tampered")
 
 
 def dedupe(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:

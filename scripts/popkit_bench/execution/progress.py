@@ -58,7 +58,7 @@ class LineProgress:
         """Nothing to tear down for plain lines."""
 
 
-FAILED = ("failed", "timeout", "error", "contaminated", "interrupted")
+FAILED = ("failed", "timeout", "error", "contaminated", "tampered", "interrupted")
 
 
 class RichProgress(LineProgress):

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from popkit_bench.workspace.git import git, git_command, git_env
 
+TAMPERED = "tampered"  # the trial status (record/trial_record.py Status.TAMPERED once the seam lands)
 CACHE_DIRS = ("__pycache__", ".pytest_cache")
 SYMLINK_MODE = "120000"
 EXEC_MODE = "100755"
@@ -38,6 +39,12 @@ def restore_protected(worktree: Path, repo: Path, commit: str, paths: tuple[str,
     for rel, (mode, data) in expected.items():
         _write(worktree, rel, mode, data)
     return changed
+
+
+def tampered_reason(changed: list[str], limit: int = 10) -> str:
+    """The status_reason of a tampered trial."""
+    shown = ", ".join(changed[:limit]) + (f" and {len(changed) - limit} more" if len(changed) > limit else "")
+    return f"changed protected path(s): {shown} (restored from the task's ref before verification)"
 
 
 def expected_files(repo: Path, commit: str, paths: tuple[str, ...] | list[str]) -> dict[str, tuple[str, bytes]]:
