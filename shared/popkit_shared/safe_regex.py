@@ -30,6 +30,8 @@ class Pattern(Protocol):
 
     def search(self, text: str) -> Any: ...
 
+    def subn(self, replacement: Any, text: str) -> tuple[str, int]: ...
+
 
 class PatternError(ValueError):
     """A pattern the engine cannot compile; `reason` is the engine's own words."""

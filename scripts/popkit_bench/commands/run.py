@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from popkit_bench.commands.report import redact_pattern
 from popkit_bench.errors import EXIT_INTERRUPTED, InputError, is_positive_number
 from popkit_bench.execution.orchestrator import Orchestrator, RunInterrupted, RunRequest, default_parallel
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
@@ -75,6 +76,8 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--keep-worktrees", action="store_true", help="keep each trial's worktree")
     parser.add_argument("--claude-bin", help="path of the claude executable")
     parser.add_argument("--json", action="store_true", help="print machine-readable progress events")
+    parser.add_argument("--redact", action="append", default=[], type=redact_pattern, metavar="REGEX",
+                        help="also redact text matching REGEX (RE2 syntax) from the reports; repeatable")
 
 
 def positive_int(text: str) -> int:
@@ -183,7 +186,8 @@ def execute(request: RunRequest, args: argparse.Namespace) -> int:
     digests.verify()
     code = 0
     if not args.no_report:
-        code = analyse_and_report(request.run_dir, args.report_dir, seed=request.seed)
+        code = analyse_and_report(request.run_dir, args.report_dir, seed=request.seed,
+                                  redact=tuple(getattr(args, "redact", None) or ()))
     return finished(request, args, code)
 
 

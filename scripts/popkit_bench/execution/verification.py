@@ -9,6 +9,7 @@ from typing import Any
 from popkit_bench.agent.isolation import CREDENTIAL_VARS
 from popkit_bench.process.tree import run_tree
 from popkit_bench.tasks.spec import TaskSpec, VerificationCommand
+from popkit_shared.redact import redact
 
 OUTPUT_TAIL_CHARS = 4000
 
@@ -47,7 +48,7 @@ def _record(
         "passed": passed,
         "timed_out": timed_out,
         "duration_s": round(duration, 3),
-        "output_tail": output[-OUTPUT_TAIL_CHARS:],
+        "output_tail": redact(output)[-OUTPUT_TAIL_CHARS:],  # a test that prints a key must not record it
     }
 
 
