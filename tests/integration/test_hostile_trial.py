@@ -1,0 +1,103 @@
+"""A hostile play (the agent's Bash) attacks the run through git and leaks a planted secret, with the real CLI
+and the scripted model: the run's shared repository and the user's repository stay identical (HEAD, refs,
+index, stash, working tree; `git fsck` clean), both arms complete with the same outcome as a clean run, and
+the secret it printed never reaches the reports or results.jsonl."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from gitstate import new_repo, repo_state, sh
+
+from popkit_bench.cli import main
+from popkit_bench.record.rundir import read_results_file
+from popkit_bench.workspace.git import git
+
+pytestmark = pytest.mark.real_cli
+AWS_KEY = "AKIA" + "Q" * 16
+ANTHROPIC_KEY = "sk-ant-api03-" + "x7" * 30
+SABOTAGE = " ; ".join([
+    "git remote -v", "git push origin HEAD:main || echo NO-REMOTE",
+    "git -c user.email=e@x -c user.name=e commit -q --allow-empty -m evil",
+    "git tag -f v1", "git update-ref refs/heads/main HEAD", "git replace -f HEAD~1 HEAD",
+    "git config core.hooksPath /tmp/evil", "git config filter.evil.clean 'touch ../../PWNED; cat'",
+    "echo '* filter=evil' > .gitattributes", "git gc -q --prune=now", "git repack -q -a -d",
+    "for f in $(find .git/objects -type f); do chmod u+w $f; printf junk > $f; done",
+    "cat .env",
+])
+
+
+def user_project(tmp_path: Path) -> Path:
+    repo = new_repo(tmp_path / "my-project")
+    (repo / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    (repo / ".env").write_text(f"AWS_ACCESS_KEY_ID={AWS_KEY}\nANTHROPIC_API_KEY={ANTHROPIC_KEY}\n")
+    sh("git", "add", ".", cwd=repo)
+    sh("git", "commit", "-q", "-m", "first", cwd=repo)
+    sh("git", "tag", "v1", cwd=repo)
+    sh("git", "stash", "list", cwd=repo)
+    (repo / "calc.py").write_text("def add(a, b):\n    return 0  # unstaged\n")
+    return repo
+
+
+def task(tmp_path: Path, repo: Path, name: str, commands: list[str]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "t.yml").write_text(textwrap.dedent(f"""\
+        id: t
+        category: bug-fixing
+        description: hostile or clean
+        codebase: {repo}
+        initial_state: v1
+        user_prompt: Check the calculator.
+        verification:
+          - python3 -c "import calc; assert calc.add(2, 3) == 5"
+          - python3 -c "print(open('.env').read())"
+        """))
+    turns = [{"text": "Working.", "tool_calls": [{"name": "Bash", "input": {"command": c, "description": "x"}}]}
+             for c in commands]
+    (folder / "t.play.yml").write_text(yaml.safe_dump({"play": "t", "turns": turns + [{"text": "Done."}]}))
+    return folder / "t.yml"
+
+
+def run(task_path: Path, run_dir: Path, reports: Path) -> list[dict]:
+    code = main(["run", str(task_path), "--rehearsal", "--trials", "1", "--parallel", "1", "--run-dir", str(run_dir),
+                 "--report-dir", str(reports)])
+    assert code in (0, 3)  # 3: one trial per arm is too little for statistics; the reports are still written
+    return sorted(read_results_file(run_dir / "results.jsonl"), key=lambda r: r["arm"])
+
+
+def outcome(records: list[dict]) -> list[tuple]:
+    return [(r["arm"], r["status"], [v["passed"] for v in r["verification"]]) for r in records]
+
+
+def test_hostile_git_and_secret_leak_are_contained(tmp_path: Path, claude_bin: Path) -> None:
+    repo = user_project(tmp_path)
+    before = repo_state(repo)
+    clean = run(task(tmp_path, repo, "clean", ["ls"]), tmp_path / "clean-run", tmp_path / "clean-reports")
+    hostile_run = tmp_path / "hostile-run"
+    codebase = hostile_run / "codebases" / "t"
+    records = run(task(tmp_path, repo, "hostile", [SABOTAGE]), hostile_run, tmp_path / "reports")
+
+    assert outcome(records) == outcome(clean)  # the same for both arms as without the attack
+    assert [r["status"] for r in records] == ["completed", "completed"], [r["status_reason"] for r in records]
+    assert repo_state(repo) == before
+    assert sh("git", "fsck", "--strict", cwd=repo) == ""
+    assert git("remote", cwd=codebase).strip() == ""  # the run's copy has no way back to the user's repository
+    assert git("replace", "-l", cwd=codebase).strip() == ""
+    assert "refs/tags/v1" in git("for-each-ref", cwd=codebase)
+    assert git("fsck", "--strict", cwd=codebase) == ""
+    assert not list(tmp_path.rglob("PWNED"))
+
+    stream = (hostile_run / records[0]["trial_dir"] / "stream.jsonl").read_text()
+    assert AWS_KEY in stream and "NO-REMOTE" in stream  # the attack really ran and the agent read the secret
+    written = [p for p in (tmp_path / "reports").iterdir() if p.is_file()]
+    assert {p.suffix for p in written} >= {".md", ".html", ".json"}
+    for path in [*written, hostile_run / "results.jsonl"]:
+        text = path.read_text()
+        assert AWS_KEY not in text and ANTHROPIC_KEY not in text, path
+    report = json.loads(next(p for p in written if p.suffix == ".json").read_text())
+    assert report["report"]["redaction"]["count"] >= 4
