@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from gitstate import sh
 
-from popkit_bench.execution.protect import restore_protected
+from popkit_bench.execution.protect import TAMPERED, restore_protected, settle_tampered
 from popkit_bench.workspace.codebase import Codebase
 from popkit_bench.workspace.fingerprint import repo_fingerprint
 from popkit_bench.workspace.git import commit_folder, git
@@ -143,3 +143,13 @@ def test_no_protected_paths_is_a_no_op(trial) -> None:
     (wt / "tests" / "test_calc.py").write_text("x\n")
     assert restore_protected(wt, codebase.repo, codebase.commit, ()) == []
     assert (wt / "tests" / "test_calc.py").read_text() == "x\n"
+
+
+def test_a_trial_that_changed_protected_paths_is_never_a_success() -> None:
+    status, reason = settle_tampered("completed", None, ["tests/test_calc.py"])
+    assert status == TAMPERED and "tests/test_calc.py" in reason
+    assert settle_tampered("failed", "max turns", ["conftest.py"])[0] == TAMPERED
+    assert settle_tampered("completed", None, []) == ("completed", None)
+    assert settle_tampered("timeout", "exceeded 6 s", ["tests"]) == ("timeout", "exceeded 6 s")
+    many = [f"tests/t{i}.py" for i in range(15)]
+    assert "and 5 more" in settle_tampered("completed", None, many)[1]

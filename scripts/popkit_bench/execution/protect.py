@@ -47,6 +47,15 @@ def tampered_reason(changed: list[str], limit: int = 10) -> str:
     return f"changed protected path(s): {shown} (restored from the task's ref before verification)"
 
 
+def settle_tampered(status: str, reason: str | None, changed: list[str]) -> tuple[str, str | None]:
+    """The trial's (status, reason) once its protected paths were checked: a completed or failed trial that
+    changed any of them becomes tampered; timeout, error, contaminated and interrupted keep their status
+    (they are excluded anyway; the record's `tampered_paths` still lists the changes)."""
+    if changed and status in ("completed", "failed"):
+        return TAMPERED, tampered_reason(changed)
+    return status, reason
+
+
 def expected_files(repo: Path, commit: str, paths: tuple[str, ...] | list[str]) -> dict[str, tuple[str, bytes]]:
     """{path: (git mode, content)} of the files under `paths` at `commit` (a symlink's content = its target)."""
     listing = git("ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths, cwd=repo)
