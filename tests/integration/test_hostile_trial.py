@@ -101,3 +101,20 @@ def test_hostile_git_and_secret_leak_are_contained(tmp_path: Path, claude_bin: P
         assert AWS_KEY not in text and ANTHROPIC_KEY not in text, path
     report = json.loads(next(p for p in written if p.suffix == ".json").read_text())
     assert report["report"]["redaction"]["count"] >= 4
+
+
+def test_a_trial_that_rewrites_its_task_file_stops_the_run(tmp_path: Path, claude_bin: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    repo = user_project(tmp_path)
+    folder = tmp_path / "tasks"
+    task_path = task(tmp_path, repo, "tasks", ["true"])
+    play = yaml.safe_load((folder / "t.play.yml").read_text())
+    play["turns"][0]["tool_calls"][0]["input"]["command"] = f"echo 'timeout_seconds: 1' >> {task_path}"
+    (folder / "t.play.yml").write_text(yaml.safe_dump(play))
+    code = main(["run", str(task_path), "--rehearsal", "--trials", "1", "--parallel", "1",
+                 "--run-dir", str(tmp_path / "run"), "--report-dir", str(tmp_path / "reports")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "task file(s) changed after the run started" in err and str(task_path) in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "reports").exists()  # results of two versions of a task are not reported
