@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from popkit_bench.skill.gate import GateFailure
+from popkit_shared.redact import Redactor
 
 RATIO_NOTE = ("improvement_ratio = with-skill pass rate / baseline pass rate (above 1: the skill passes more); "
               "token_savings_ratio = with-skill avg tokens / baseline avg tokens and time_savings_ratio = "
@@ -166,7 +167,8 @@ def render_html(ctx: dict[str, Any]) -> str:
 
 
 def write_reports(folder: Path, ctx: dict[str, Any]) -> list[Path]:
-    """report.md and report.html in the iteration folder."""
+    """report.md and report.html in the iteration folder (secrets in trial-derived text redacted)."""
+    ctx = Redactor().redact_data(ctx)
     md, html = folder / "report.md", folder / "report.html"
     md.write_text(render_markdown(ctx), encoding="utf-8")
     html.write_text(render_html(ctx), encoding="utf-8")
