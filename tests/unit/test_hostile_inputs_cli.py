@@ -67,7 +67,7 @@ def test_verification_timeout_not_finite_is_exit_2(tmp_path: Path, value: str) -
 def test_run_timeout_flag_not_finite_is_exit_2(tmp_path: Path, value: str) -> None:
     path = task_file(tmp_path)
     done = cli("run", str(path), "--rehearsal", "--timeout", value, "--run-dir", str(tmp_path / "r"))
-    assert_clear_exit_2(done, "--timeout", "positive finite number")
+    assert_clear_exit_2(done, "--timeout", "finite number above 0")
 
 
 @pytest.mark.parametrize(("key", "raw", "field"), [

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from synthetic_run import RunSpec, write_run
 
-from popkit_bench.report.synthetic import RunSpec, write_run
 from popkit_shared.redact import Redactor, env_secrets
 
 SECRETS = {

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 from popkit_bench.commands.report import redact_pattern
-from popkit_bench.errors import EXIT_INTERRUPTED, InputError, is_positive_number
-from popkit_bench.execution.orchestrator import Orchestrator, RunInterrupted, RunRequest, default_parallel
+from popkit_bench.errors import EXIT_INTERRUPTED, InputError
+from popkit_bench.execution.benchmark_run import BenchmarkRun, RunRequest, default_parallel
+from popkit_bench.execution.interrupts import RunInterrupted
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
 from popkit_bench.record.journal_text import check_journal
 from popkit_bench.record.rundir import RESULTS, RunDir, default_run_dir
@@ -57,10 +59,10 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--parallel", type=positive_int, default=None,
                         help="trials run at once (default: min(CPUs, free GB / 1.5, 8))")
     parser.add_argument("--seed", type=int, default=None, help="seed of the trial order and bootstrap (default 0)")
-    parser.add_argument("--timeout", type=positive_number, help="per-trial timeout in seconds (default: the task's)")
+    parser.add_argument("--timeout", type=positive_float, help="per-trial timeout in seconds (default: the task's)")
     parser.add_argument("--max-turns", type=positive_int, help="passed to claude --max-turns")
-    parser.add_argument("--max-budget-usd", type=positive_number, help="passed to claude --max-budget-usd (per trial)")
-    parser.add_argument("--budget-usd", type=positive_number,
+    parser.add_argument("--max-budget-usd", type=positive_float, help="passed to claude --max-budget-usd (per trial)")
+    parser.add_argument("--budget-usd", type=positive_float,
                         help="budget of the whole run: no trial starts once spent + its expected cost exceeds it")
     parser.add_argument("--retries", type=int, default=None,
                         help="retries of a trial that failed for an infrastructure reason (API 5xx/529, CLI crash "
@@ -90,14 +92,14 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_number(text: str) -> float:
-    """An argparse type: a finite number > 0 (`nan`, `inf` and negatives are refused, exit 2)."""
+def positive_float(text: str) -> float:
+    """A finite number above zero (NaN and infinity are refused)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not is_positive_number(value):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
     return value
 
 
@@ -171,14 +173,14 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
     """Run, then analyse and report; print the run folder and report paths last.
 
-    A binary results journal is refused before anything runs; task files changed during the run (digests
-    taken here, at start) stop it before its results are analysed."""
+    A binary results journal or a bad responses file is refused before anything runs; task files changed
+    during the run (digests taken here, at start) stop it before its results are analysed."""
     check_journal(request.run_dir / RESULTS)
     check_side_files(request.tasks)
     digests = take_digests(request.tasks)
-    orchestrator = Orchestrator(request)
+    benchmark = BenchmarkRun(request)
     try:
-        orchestrator.execute()
+        benchmark.execute()
     except RunInterrupted as exc:
         print(f"popkit-bench: {exc}", file=sys.stderr)
         digests.verify()

@@ -1,9 +1,7 @@
 """Read a results.jsonl as text, or refuse it clearly: a binary or non-UTF-8 journal is bad input (exit 2).
 
-`read_results_file` (record/rundir.py) decodes the journal with `read_text(encoding="utf-8")`, which raises
-UnicodeDecodeError (a traceback) on a binary file. `journal_text` is the one reader it should use; until
-that is wired, `check_journal` guards every command that reads a journal (report, analyze, run --resume).
-A torn last line (a writer killed mid-line, possibly mid-character) is not an error: it is decoded with
+`record/journal.read_journal` reads the journal through `journal_text`; `check_journal` lets a command refuse
+a bad journal before it starts anything (run, demo and --resume do). A torn last line (a writer killed mid-line, possibly mid-character) is not an error: it is decoded with
 replacement characters and left to the journal parser, which skips or repairs torn tails.
 """
 
