@@ -14,7 +14,7 @@ import yaml
 from gitstate import new_repo, repo_state, sh
 
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 from popkit_bench.workspace.git import git
 
 pytestmark = pytest.mark.real_cli
@@ -67,7 +67,7 @@ def run(task_path: Path, run_dir: Path, reports: Path) -> list[dict]:
     code = main(["run", str(task_path), "--rehearsal", "--trials", "1", "--parallel", "1", "--run-dir", str(run_dir),
                  "--report-dir", str(reports)])
     assert code in (0, 3)  # 3: one trial per arm is too little for statistics; the reports are still written
-    return sorted(read_results_file(run_dir / "results.jsonl"), key=lambda r: r["arm"])
+    return sorted(read_journal_json(run_dir / "results.jsonl"), key=lambda r: r["arm"])
 
 
 def outcome(records: list[dict]) -> list[tuple]:
@@ -118,3 +118,37 @@ def test_a_trial_that_rewrites_its_task_file_stops_the_run(tmp_path: Path, claud
     assert "task file(s) changed after the run started" in err and str(task_path) in err
     assert "Traceback" not in err
     assert not (tmp_path / "reports").exists()  # results of two versions of a task are not reported
+
+
+def test_a_trial_that_weakens_the_tests_is_tampered_and_verified_on_the_real_tests(tmp_path: Path,
+                                                                                   claude_bin: Path) -> None:
+    repo = new_repo(tmp_path / "proj")
+    (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (repo / "tests").mkdir()
+    (repo / "tests" / "check.py").write_text("import calc\nassert calc.add(2, 3) == 5\n")
+    sh("git", "add", ".", cwd=repo)
+    sh("git", "commit", "-q", "-m", "buggy", cwd=repo)
+    task_path = task(tmp_path, repo, "tampering", [
+        "printf 'print(\"ok\")\\n' > tests/check.py",  # weaken the test instead of fixing the code
+        "ln -s /tmp tests/evil-link",
+    ])
+    text = task_path.read_text().replace("initial_state: v1", "initial_state: main")
+    text = text.split("verification:")[0] + textwrap.dedent("""\
+        verification:
+          - env PYTHONPATH=. python3 tests/check.py
+        protected_paths: [tests/]
+        """)
+    task_path.write_text(text)
+    run_dir = tmp_path / "run"
+    records = run(task_path, run_dir, tmp_path / "reports")
+    for record in records:
+        assert record["status"] == "tampered", record["status_reason"]
+        assert record["tampered_paths"] == ["tests/check.py", "tests/evil-link"]
+        assert "tests/check.py" in record["status_reason"]
+        assert record["verification"][0]["passed"] is False  # the restored test still finds the bug
+    analysis = json.loads((run_dir / "analysis.json").read_text())
+    assert analysis["exclusions"]["by_reason"] == {"tampered": 2}
+    criteria = {c["id"]: c for comp in analysis["comparisons"] for c in comp["validity"]["criteria"]}
+    assert criteria["no_tampering"]["passed"] is False
+    markdown = next(p for p in (tmp_path / "reports").iterdir() if p.suffix == ".md").read_text()
+    assert "tampered" in markdown and "protected files" in markdown
