@@ -118,6 +118,7 @@ def test_a_trial_that_rewrites_its_task_file_stops_the_run(tmp_path: Path, claud
     assert "task file(s) changed after the run started" in err and str(task_path) in err
     assert "Traceback" not in err
     assert not (tmp_path / "reports").exists()  # results of two versions of a task are not reported
+    assert len(read_journal_json(tmp_path / "run" / "results.jsonl")) == 1  # the next trial never started
 
 
 def test_a_trial_that_weakens_the_tests_is_tampered_and_verified_on_the_real_tests(tmp_path: Path,
