@@ -122,3 +122,12 @@ def test_init_event_lists_the_plugins_command_and_skill(demo_run: tuple[Path, Pa
         listed = set(init.get("slash_commands", [])) | set(init.get("skills", []))
         has_plugin = {"popkit-ops:benchmark", "popkit-ops:pop-benchmark-runner"} <= listed
         assert has_plugin == (record["arm"] == "popkit-ops"), sorted(listed)
+
+
+def test_every_demo_record_validates_against_the_published_schema(demo_run: tuple[Path, Path, int]) -> None:
+    from records import assert_valid_journal
+
+    run_dir, _, _ = demo_run
+    assert assert_valid_journal(run_dir / "results.jsonl") == 6
+    for record in read_journal_json(run_dir / "results.jsonl"):
+        assert record["executor"] == "local" and record["terminal_reason"] and record["final_answer"]

@@ -73,7 +73,7 @@ def trial_sort_key(record: dict[str, Any]) -> tuple[str, str, int]:
     return (str(record.get("task_id")), str(record.get("arm")), trial if isinstance(trial, int) else 0)
 
 
-def load_run(path: Path) -> RunData:
+def load_run_data(path: Path) -> RunData:
     """Read a run folder; a missing run.json or results.jsonl is noted, not fatal."""
     path = Path(path)
     problems = []

@@ -10,7 +10,16 @@ from datetime import datetime, timezone
 from statistics import fmean
 from typing import Any
 
-from popkit_bench.report import fmt, metric_view, power_view, run_view, suite_view, trials_view, validity_view
+from popkit_bench.report import (
+    fmt,
+    metric_view,
+    outcomes_view,
+    power_view,
+    run_view,
+    suite_view,
+    trials_view,
+    validity_view,
+)
 from popkit_bench.report.load import USABLE, RunData
 from popkit_bench.report.verdict import comparisons, verdict_sentence
 from popkit_shared.redact import Redactor
@@ -157,6 +166,7 @@ def _model(run: RunData, analysis: dict[str, Any] | None, limits: trials_view.Li
         "notes": [str(n) for n in (analysis or {}).get("notes") or []],
         "arm_counts": run_view.arm_counts(run, analysis),
         "comparisons": comps,
+        "outcomes": outcomes_view.outcomes(analysis),
         "exclusions": run_view.exclusions(run, analysis),
         "environment": run_view.environment(run, analysis),
         "key_metric_labels": list(KEY_METRIC_LABELS),

@@ -101,7 +101,8 @@ def stopping(run: RunData) -> list[str]:
     if seq:
         lines.append(f"Sequential design: batches of {seq.get('batch_size')} trials per arm, at most "
                      f"{seq.get('max_trials')} per arm, decided on {seq.get('metric')} (group-sequential, "
-                     "O'Brien-Fleming alpha spending; futility when conditional power is low).")
+                     "O'Brien-Fleming alpha spending; non-binding beta-spending futility: stops when the "
+                     "treatment is not trending better by enough).")
         for look in seq.get("looks") or []:
             if not isinstance(look, dict):
                 continue

@@ -13,8 +13,9 @@ from popkit_bench.report.load import USABLE, RunData, read_text_tail
 # Units of the trial metrics (the analysis catalog's units; unknown metrics are plain numbers).
 TRIAL_UNITS = {
     "tokens_total": "tokens", "tokens_input": "tokens", "tokens_output": "tokens", "tokens_cache_read": "tokens",
-    "tokens_cache_creation": "tokens", "context_peak_tokens": "tokens", "cost_usd": "USD", "duration_s": "s",
-    "duration_api_s": "s", "error_rate": "fraction", "verification_pass_rate": "fraction", "success": "count",
+    "tokens_cache_creation": "tokens", "context_peak_tokens": "tokens", "context_footprint_tokens": "tokens",
+    "cost_usd": "USD", "duration_s": "s", "duration_api_s": "s", "error_rate": "fraction",
+    "verification_pass_rate": "fraction", "success": "count",
 }
 KEY_METRICS = ("tokens_total", "cost_usd", "duration_s", "tool_calls", "verification_pass_rate")
 
