@@ -11,6 +11,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from popkit_shared.redact import env_secrets
+
 CREDENTIAL_VARS = ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN")
 # Variables of an enclosing Claude Code session (the slash command path) or of the user's set-up that
 # would make the two arms differ or leak the parent session into the trial.
@@ -80,5 +82,6 @@ def trial_env(config_dir: Path, *, base_url: str | None, extra: dict[str, str] |
 
 
 def secret_values() -> list[str]:
-    """Credential values present in this process, to be scrubbed from anything written to a run folder."""
-    return [os.environ[v] for v in CREDENTIAL_VARS if os.environ.get(v) and len(os.environ[v]) >= 8]
+    """Credential values present in this process, to be scrubbed from anything written to a run folder
+    (the redaction module's rule: CREDENTIAL_VARS and every other *_KEY/*_TOKEN/*SECRET* variable)."""
+    return env_secrets()

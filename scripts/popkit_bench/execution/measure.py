@@ -1,4 +1,5 @@
-"""After the agent: parse the recordings, run verification, check purity, and settle the trial's status."""
+"""After the agent: parse the recordings, restore the task's protected paths, run verification, check purity,
+and settle the trial's status (a trial that changed protected paths is tampered, never a success)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from popkit_bench.agent.claude import AgentRequest
 from popkit_bench.execution.api_health import record_api_error
 from popkit_bench.execution.arm_purity import Forbidden, Loaded, arm_purity
 from popkit_bench.execution.executor import Confinement
+from popkit_bench.execution.protect import restore_protected, settle_tampered
 from popkit_bench.execution.purity import check_purity, read_components
 from popkit_bench.execution.spec import TrialSpec
 from popkit_bench.execution.status_reason import failed_reason
@@ -48,12 +50,15 @@ def measure_trial(spec: TrialSpec, record: TrialRecord, request: AgentRequest, t
     take_session_facts(record, session)
     record.purity = spec_purity(spec, Loaded.from_session(session), stream_events(request.stream_path))
     checks = None
+    record.tampered_paths = restore_protected(worktree, spec.codebase.repo, spec.codebase.commit,
+                                              spec.task.protected_paths)
     if not timed_out:
         record.verification = run_verification(spec.task, worktree, confinement)
         checks = to_plain(record.verification)
         write_json(trial_dir / "verification.json", checks)
     fill_metrics(record, compute_metrics(session, checks, transcript=transcript))
-    return settle(record, session, timed_out, request.timeout_s)
+    measured = settle(record, session, timed_out, request.timeout_s)
+    return Measured(*settle_tampered(measured.status, measured.reason, record.tampered_paths))
 
 
 def take_session_facts(record: TrialRecord, session: Any) -> None:

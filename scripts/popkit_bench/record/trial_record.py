@@ -145,6 +145,8 @@ class TrialRecord:
     executor: str | None = field(default=None, metadata=meta("which executor ran the trial (local, fake, ...)"))
     reused_from: ReusedFrom | None = field(default=None, metadata=meta(
         "run --reuse: the earlier trial this record was copied from (trial_dir is then that trial's folder)"))
+    tampered_paths: list[str] = field(default_factory=list, metadata=meta(
+        "protected paths of the task the trial changed (restored before verification; status tampered)"))
 
     @property
     def key(self) -> tuple[str, str, int | None]:
