@@ -59,7 +59,7 @@ demo: env cli
 	$(PY) -m popkit_bench demo --trials 3
 
 test: env cli browser
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q --durations=15 $(PYTEST_ARGS)
 
 # The fast part: unit tests without the real CLI, browser, Ray or simulations (about a minute of CPU).
 test-fast: env
