@@ -18,8 +18,10 @@ DIFFICULTIES = ("easy", "medium", "hard")
 REQUIRED = ("id", "category", "description", "codebase", "initial_state", "user_prompt", "verification")
 OPTIONAL = (
     "expected_outcomes", "timeout_seconds", "difficulty", "tags", "shell",
-    "responses", "play", "solution", "verification_timeout_seconds",
+    "responses", "play", "solution", "verification_timeout_seconds", "network",
 )
+# `network`: what a confined trial may reach. gateway = only the model gateway (default); full = any host.
+NETWORK_MODES = ("gateway", "full")
 DEFAULT_TIMEOUT_S = 600
 DEFAULT_VERIFICATION_TIMEOUT_S = 300
 
@@ -56,6 +58,7 @@ class TaskSpec:
     responses_path: Path | None = None
     play_path: Path | None = None
     solution_path: Path | None = None
+    network: str = "gateway"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -145,6 +148,10 @@ def _validate(data: Any, lines: dict[str, int], path: Path) -> TaskSpec:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise fail("tags", "must be a list of strings", "e.g. [python, http]")
 
+    network = data.get("network", "gateway")
+    if network not in NETWORK_MODES:
+        raise fail("network", f"invalid network {network!r}", " or ".join(NETWORK_MODES))
+
     folder = path.resolve().parent
     responses = _side_file(data, "responses", folder / f"{task_id}-responses.json", folder, fail)
     play = _side_file(data, "play", folder / f"{task_id}.play.yml", folder, fail)
@@ -165,6 +172,7 @@ def _validate(data: Any, lines: dict[str, int], path: Path) -> TaskSpec:
         responses_path=responses,
         play_path=play,
         solution_path=solution,
+        network=network,
     )
 
 
