@@ -70,6 +70,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self.reply(502, error_body("api_error", f"popkit gateway: {exc}"))
             return
         reader = UsageReader(reply.header("content-type"))
+        broken = False
         try:
             self.send_response(reply.status)
             for name, value in reply.headers:
@@ -82,14 +83,18 @@ class GatewayHandler(BaseHTTPRequestHandler):
                 reader.feed(chunk)
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
         except OSError:
-            self.close_connection = True
-        finally:
+            broken = self.close_connection = True
+        finally:  # charged before the client sees the end of the answer
             reply.close()
             reader.finish()
             entry.update(status=reply.status, retries=reply.retries, duration_s=round(time.monotonic() - started, 4))
             self.gateway.ledger.charge(grant, entry, reader.model, reader.usage)
+        if not broken:
+            try:
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                self.close_connection = True
 
     def upstream_headers(self, length: int) -> dict[str, str]:
         headers = {k: v for k, v in self.headers.items() if k.lower() not in NOT_FORWARDED}
