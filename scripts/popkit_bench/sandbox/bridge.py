@@ -13,7 +13,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from popkit_bench.sandbox.forwarder import _relay
+from popkit_bench.sandbox.forwarder import relay
 
 
 class UnixBridge:
@@ -47,7 +47,7 @@ class UnixBridge:
             except OSError:
                 client.close()
                 continue
-            threading.Thread(target=_relay, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=relay, args=(client, upstream), daemon=True).start()
 
     def stop(self) -> None:
         if self._listener is not None:
