@@ -109,3 +109,20 @@ def test_network_full_reaches_the_host(layout: dict) -> None:
         server.close()
     assert out["connect_host_port"][0] == "ok"
     assert out["read_user_secret"][0] == "fail"
+
+
+def test_verification_commands_run_confined(tmp_path: Path) -> None:
+    from popkit_bench.execution.verification import run_command
+    from popkit_bench.tasks.spec import VerificationCommand
+
+    bwrap = require_bwrap()
+    secret = tmp_path / "home" / "secret"
+    secret.parent.mkdir()
+    secret.write_text("x")
+    worktree = tmp_path / "wt"
+    worktree.mkdir()
+    check = VerificationCommand(f"test ! -e {secret} && touch made-here", shell=True)
+    confined = run_command(check, worktree, Confinement(bwrap=bwrap, hidden=[tmp_path]).wrap)
+    assert confined["passed"], confined
+    assert (worktree / "made-here").exists()
+    assert not run_command(check, worktree)["passed"]  # unconfined, the secret is visible
