@@ -122,7 +122,7 @@ def test_verification_commands_run_confined(tmp_path: Path) -> None:
     worktree = tmp_path / "wt"
     worktree.mkdir()
     check = VerificationCommand(f"test ! -e {secret} && touch made-here", shell=True)
-    confined = run_command(check, worktree, Confinement(bwrap=bwrap, hidden=[tmp_path]).wrap)
-    assert confined["passed"], confined
+    confined = run_command(check, worktree, Confinement(bwrap=bwrap, hidden=[tmp_path]))
+    assert confined.passed, confined
     assert (worktree / "made-here").exists()
-    assert not run_command(check, worktree)["passed"]  # unconfined, the secret is visible
+    assert not run_command(check, worktree).passed  # unconfined, the secret is visible

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from popkit_bench.errors import InputError
+from popkit_bench.execution.executor import NoConfinement
 from popkit_bench.sandbox.bwrap import SOCKET_INSIDE, BwrapLayout, bwrap_argv
-from popkit_bench.sandbox.confine import FORWARDER, Confinement, ModelSocket, NoConfinement, confined_env
+from popkit_bench.sandbox.confine import FORWARDER, Confinement, ModelSocket, confined_env
 from popkit_bench.sandbox.paths import worktree_git_dirs
 from popkit_bench.sandbox.probe import Probe, resolve_sandbox
 
@@ -58,13 +59,14 @@ def test_network_full_shares_the_network_and_has_no_forwarder(tmp_path: Path) ->
     sock = tmp_path / "m.sock"
     sock.write_text("")
     gated = Confinement(network="gateway", model=ModelSocket(4321, sock))
-    argv, _ = gated.wrap(["claude"], {}, tmp_path, [tmp_path])
+    argv, _ = gated.wrap(["claude"], {"ANTHROPIC_BASE_URL": "http://127.0.0.1:4321/t/x"}, tmp_path, [tmp_path])
     assert "--unshare-net" in argv and str(SOCKET_INSIDE) in argv
     assert argv[-4:] == ["4321", str(SOCKET_INSIDE), "--", "claude"]
     assert argv[argv.index("--") + 1:][2:4] == ["-S", str(FORWARDER)]
-    verify, _ = gated.wrap(["python3", "-m", "unittest"], {}, tmp_path, [tmp_path], net=False)
+    verify, _ = gated.wrap(["python3", "-m", "unittest"], {}, tmp_path, [tmp_path])  # no ANTHROPIC_BASE_URL
     assert "--unshare-net" in verify and "forwarder.py" not in " ".join(verify)
-    full, _ = Confinement(network="full", model=ModelSocket(4321, sock)).wrap(["claude"], {}, tmp_path, [tmp_path])
+    full, _ = Confinement(network="full", model=ModelSocket(4321, sock)).wrap(
+        ["claude"], {"ANTHROPIC_BASE_URL": "x"}, tmp_path, [tmp_path])
     assert "--unshare-net" not in full and "forwarder.py" not in " ".join(full)
     with pytest.raises(ValueError):
         Confinement(network="partial")
@@ -74,7 +76,8 @@ def test_env_gets_a_fresh_home_and_loses_personal_pointers() -> None:
     env = confined_env({"HOME": "/root", "SSH_AUTH_SOCK": "/tmp/agent", "PATH": "/usr/bin", "XDG_CONFIG_HOME": "/x"},
                        Path("/home/trial"))
     assert env == {"HOME": "/home/trial", "PATH": "/usr/bin", "TMPDIR": "/tmp", "USER": "trial"}
-    assert NoConfinement().wrap(["a"], {"HOME": "/root"}, Path("/")) == (["a"], {"HOME": "/root"})
+    plain = NoConfinement().wrap(["a"], {"HOME": "/root"}, cwd=Path("/"), writable=[], readonly=[])
+    assert plain == (["a"], {"HOME": "/root"})
 
 
 def test_linked_worktree_gets_its_gitdir_writable_and_the_shared_repo_read_only(tmp_path: Path) -> None:
@@ -86,6 +89,11 @@ def test_linked_worktree_gets_its_gitdir_writable_and_the_shared_repo_read_only(
     worktree.mkdir()
     (worktree / ".git").write_text(f"gitdir: {gitdir}\n")
     assert worktree_git_dirs(worktree) == ([gitdir], [repo_git])
+    argv, _ = Confinement(hidden=[tmp_path / "repo"], readonly=[tmp_path]).wrap(["git", "status"], {}, worktree,
+                                                                              [worktree])
+    tmpfs_at = argv.index(str(tmp_path / "repo")) - 1
+    assert argv[tmpfs_at] == "--tmpfs"  # the run's repository is hidden, then bound again read-only ...
+    assert tmpfs_at < positions(argv, "--ro-bind", repo_git)[0] < positions(argv, "--bind", gitdir)[0]
     (tmp_path / "clone" / ".git").mkdir(parents=True)
     assert worktree_git_dirs(tmp_path / "clone") == ([], [])
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import EXIT_INTERRUPTED, InputError
-from popkit_bench.execution.orchestrator import Orchestrator, RunInterrupted, RunRequest, default_parallel
+from popkit_bench.execution.benchmark_run import BenchmarkRun, RunRequest, default_parallel
+from popkit_bench.execution.interrupts import RunInterrupted
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
 from popkit_bench.record.rundir import RunDir, default_run_dir
 from popkit_bench.report.publish import analyse_and_report
+from popkit_bench.sandbox.options import add_sandbox_option, sandbox_for
 from popkit_bench.tasks.discovery import resolve_tasks
 from popkit_bench.tasks.spec import load_task
 
@@ -72,6 +75,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--keep-worktrees", action="store_true", help="keep each trial's worktree")
     parser.add_argument("--claude-bin", help="path of the claude executable")
     parser.add_argument("--json", action="store_true", help="print machine-readable progress events")
+    add_sandbox_option(parser)
 
 
 def positive_int(text: str) -> int:
@@ -81,6 +85,17 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number above zero (NaN and infinity are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
     return value
 
 
@@ -114,6 +129,7 @@ def build_request(args: argparse.Namespace, label_default: str) -> RunRequest:
         sequential=args.sequential, max_trials=args.max_trials,
         decision_metric=args.decision_metric or "tokens_total", watch=args.watch,
         runs_dirs=[DEFAULT_RUNS_DIR, Path(run_dir).resolve().parent],
+        sandbox=sandbox_for(args.sandbox, watch=args.watch),
     )
 
 
@@ -148,14 +164,15 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
         budget_usd=chosen["budget_usd"], sequential=bool(chosen["sequential"]), max_trials=chosen["max_trials"],
         decision_metric=chosen["decision_metric"] or "tokens_total", watch=bool(chosen["watch"]),
         runs_dirs=[DEFAULT_RUNS_DIR, run_dir.parent],
+        sandbox=sandbox_for(args.sandbox, watch=bool(chosen["watch"])),
     )
 
 
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
     """Run, then analyse and report; print the run folder and report paths last."""
-    orchestrator = Orchestrator(request)
+    benchmark = BenchmarkRun(request)
     try:
-        orchestrator.execute()
+        benchmark.execute()
     except RunInterrupted as exc:
         print(f"popkit-bench: {exc}", file=sys.stderr)
         return finished(request, args, EXIT_INTERRUPTED)

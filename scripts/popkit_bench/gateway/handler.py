@@ -12,6 +12,7 @@ from popkit_bench.gateway.usage import UsageReader
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade", "host", "content-length"}
+TOKEN_PATH = "/t/"
 NOT_FORWARDED = HOP_BY_HOP | {"x-api-key", "authorization", "accept-encoding"}
 
 
@@ -38,6 +39,11 @@ class GatewayHandler(BaseHTTPRequestHandler):
         self.forward()
 
     def token(self) -> str | None:
+        """The trial token: from the path (`/t/<token>/v1/...`, the trial's base URL), else the headers."""
+        if self.path.startswith(TOKEN_PATH):
+            token, _, rest = self.path[len(TOKEN_PATH):].partition("/")
+            self.path = "/" + rest
+            return token
         key = self.headers.get("x-api-key")
         if key:
             return key.strip()

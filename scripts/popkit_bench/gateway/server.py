@@ -93,6 +93,10 @@ class ModelGateway:
         self.ledger.revoke(grant.token)
         return grant
 
+    def url_for(self, grant: Grant) -> str:
+        """The trial's ANTHROPIC_BASE_URL: its token in the path, so any API key header is ignored."""
+        return f"{self.base_url}/t/{grant.token}"
+
     def trial_env(self, grant: Grant) -> dict[str, str]:
         """What a trial needs to reach the model: this gateway's URL and its own token (never the key)."""
         return {"ANTHROPIC_BASE_URL": self.base_url, "ANTHROPIC_API_KEY": grant.token}

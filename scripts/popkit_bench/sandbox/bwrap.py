@@ -40,10 +40,14 @@ def bwrap_argv(bwrap: str, layout: BwrapLayout, command: list[str]) -> list[str]
         argv += ["--symlink", str(target), str(path)] if kind == "symlink" else ["--ro-bind", str(path), str(path)]
     argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
     argv += ["--tmpfs", str(layout.home)]
+    inside_hidden = [p for p in _existing(layout.readonly) if _within(p, layout.hidden)]
     for path in _existing(layout.readonly):
-        argv += ["--ro-bind", str(path), str(path)]
+        if path not in inside_hidden:
+            argv += ["--ro-bind", str(path), str(path)]
     for path in _covered(layout.hidden, layout.readonly + layout.writable):
         argv += ["--tmpfs", str(path)]
+    for path in inside_hidden:  # e.g. the run's own git repository a linked worktree needs
+        argv += ["--ro-bind", str(path), str(path)]
     for path in _existing(layout.writable):
         argv += ["--bind", str(path), str(path)]
     if layout.model_socket is not None:
@@ -64,6 +68,10 @@ def _existing(paths: tuple[Path, ...]) -> list[Path]:
         if path.exists() and path not in out:
             out.append(path)
     return out
+
+
+def _within(path: Path, folders: tuple[Path, ...]) -> bool:
+    return any(path.is_relative_to(Path(os.path.abspath(f))) for f in folders)
 
 
 def _covered(hidden: tuple[Path, ...], bound: tuple[Path, ...]) -> list[Path]:

@@ -1,9 +1,10 @@
-"""The command-wrapping hook of the LocalExecutor: `wrap(argv, env, cwd, writable, readonly) -> (argv, env)`.
+"""The LocalExecutor's Confinement (execution/executor.py): `wrap(argv, env, *, cwd, writable, readonly)`.
 
 `Confinement` runs the command inside bubblewrap; `NoConfinement` (level "none") leaves it unchanged.
 With network "gateway" the process has no network but loopback, where a forwarder listens on the model
 endpoint's port and relays to the endpoint's Unix socket outside; the base URL is therefore the same
-inside and outside. Verification commands (`net=False`) get no forwarder at all.
+inside and outside. Only a command that talks to the model (its environment has ANTHROPIC_BASE_URL: the
+agent) gets the forwarder; verification commands get no network at all.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from popkit_bench.sandbox.bwrap import SOCKET_INSIDE, BwrapLayout, bwrap_argv
 from popkit_bench.sandbox.paths import PACKAGE_ROOT, tool_dirs, worktree_git_dirs
-from popkit_bench.sandbox.probe import LEVEL_BWRAP, LEVEL_NONE
+from popkit_bench.sandbox.probe import LEVEL_BWRAP
 
 NETWORK_GATEWAY = "gateway"
 NETWORK_FULL = "full"
@@ -34,16 +35,6 @@ class ModelSocket:
 
     port: int
     socket_path: Path
-
-
-class NoConfinement:
-    """Level "none": the command runs as is, with the user's privileges."""
-
-    level = LEVEL_NONE
-
-    def wrap(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path, writable: Sequence[Path] = (),
-             readonly: Sequence[Path] = (), *, net: bool = True) -> tuple[list[str], dict[str, str]]:
-        return list(argv), dict(env)
 
 
 class Confinement:
@@ -68,15 +59,20 @@ class Confinement:
         self.home = home
 
     def wrap(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path, writable: Sequence[Path] = (),
-             readonly: Sequence[Path] = (), *, net: bool = True) -> tuple[list[str], dict[str, str]]:
+             readonly: Sequence[Path] = (), *, net: bool | None = None) -> tuple[list[str], dict[str, str]]:
         """The bwrap command running `argv` in `cwd`, and its environment (fresh HOME, private TMPDIR).
 
-        `net`: the command talks to the model (the agent); False for verification commands.
+        `net`: the command talks to the model (default: when its environment has ANTHROPIC_BASE_URL).
+        A linked git worktree in `cwd` also gets its own git folder (writable) and the shared repository
+        (read-only).
         """
         isolated = self.network == NETWORK_GATEWAY
-        forward = isolated and net and self.model is not None
+        talks = "ANTHROPIC_BASE_URL" in env if net is None else net
+        forward = isolated and talks and self.model is not None
+        git_rw, git_ro = worktree_git_dirs(Path(cwd))
         layout = BwrapLayout(
-            writable=tuple(Path(p) for p in writable), readonly=self.readonly + tuple(Path(p) for p in readonly),
+            writable=tuple(Path(p) for p in (*writable, *git_rw)),
+            readonly=self.readonly + tuple(Path(p) for p in (*readonly, *git_ro)),
             hidden=self.hidden, home=self.home, cwd=Path(cwd), unshare_net=isolated,
             model_socket=self.model.socket_path if forward and self.model else None)
         command = list(argv)
@@ -102,7 +98,6 @@ def forwarder_python() -> str:
 
 
 def trial_writable(worktree: Path, config_dir: Path) -> tuple[list[Path], list[Path]]:
-    """(writable, read-only) paths of one trial: the worktree and config folder, and the git folders of a
-    linked worktree (its own gitdir writable, the shared repository read-only)."""
-    git_rw, git_ro = worktree_git_dirs(worktree)
-    return [worktree, config_dir, *git_rw], git_ro
+    """(writable, read-only) paths of one trial's agent: the worktree and config folder (the git folders
+    of a linked worktree are added by `wrap` itself)."""
+    return [worktree, config_dir], []
