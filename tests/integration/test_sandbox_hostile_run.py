@@ -17,7 +17,7 @@ from gitstate import new_repo, repo_state, sh
 from sandbox_support import require_bwrap
 
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 from popkit_bench.sandbox.paths import PACKAGE_ROOT
 
 pytestmark = pytest.mark.real_cli
@@ -111,7 +111,7 @@ def run(task: Path, plugin: Path, run_dir: Path, report_dir: Path) -> list[dict]
     code = main(["run", str(task), "--rehearsal", "--trials", "1", "--parallel", "1", "--sandbox", "bwrap",
                  "--plugin-dir", str(plugin), "--run-dir", str(run_dir), "--report-dir", str(report_dir)])
     assert code in (0, 3)  # one trial per arm: "too little data to test" is exit 3
-    return sorted(read_results_file(run_dir / "results.jsonl"), key=lambda r: r["arm"])
+    return sorted(read_journal_json(run_dir / "results.jsonl"), key=lambda r: r["arm"])
 
 
 def test_hostile_plugin_and_play_fail_everything_and_the_baseline_matches_a_clean_run(
@@ -141,7 +141,7 @@ def test_hostile_plugin_and_play_fail_everything_and_the_baseline_matches_a_clea
     base, clean_base = hostile[0], clean[0]
     assert (base["status"], [v["passed"] for v in base["verification"]]) == \
         (clean_base["status"], [v["passed"] for v in clean_base["verification"]]) == ("completed", [True])
-    assert len(read_results_file(run_dir / "results.jsonl")) == 2  # nothing forged
+    assert len(read_journal_json(run_dir / "results.jsonl")) == 2  # nothing forged
     for folder in (run_dir, tmp_path / "hostile-reports"):
         for path in folder.rglob("*"):
             assert not path.is_file() or SECRET_TEXT not in path.read_bytes().decode(errors="replace"), path
