@@ -43,7 +43,7 @@ def attacks(t: dict[str, str]) -> str:
         f"git -C {t['repo']} commit -q --allow-empty -m sabotage",
         "grep -a -l popkit-canary /proc/*/environ",
         f"python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {t['port']}), timeout=2)'",
-        f"setsid sleep 600 {t['marker']} >/dev/null 2>&1 < /dev/null &",
+        f"(setsid sleep 600 {t['marker']} >/dev/null 2>&1 < /dev/null &)",
         "true",
     ])
 
@@ -142,6 +142,12 @@ def test_hostile_plugin_and_play_fail_everything_and_the_baseline_matches_a_clea
     assert (base["status"], [v["passed"] for v in base["verification"]]) == \
         (clean_base["status"], [v["passed"] for v in clean_base["verification"]]) == ("completed", [True])
     assert len(read_journal_json(run_dir / "results.jsonl")) == 2  # nothing forged
+    for record in hostile:  # the attacks did run (and hit the sandbox's walls)
+        stream = (run_dir / record["trial_dir"] / "stream.jsonl").read_text()
+        assert "Read-only file system" in stream and "No such file or directory" in stream, record["arm"]
+    hooks = [json.loads(line) for line in (run_dir / hostile[1]["trial_dir"] / "stream.jsonl").read_text().splitlines()
+             if '"hook_response"' in line]
+    assert any("Read-only file system" in (h.get("stderr") or "") for h in hooks), "the plugin's hook did not run"
     for folder in (run_dir, tmp_path / "hostile-reports"):
         for path in folder.rglob("*"):
             assert not path.is_file() or SECRET_TEXT not in path.read_bytes().decode(errors="replace"), path
