@@ -191,3 +191,17 @@ def test_retry_wait_is_bounded() -> None:
     policy = RetryPolicy(retries=4, base_s=0.5, cap_s=30)
     assert [policy.wait(n, "") for n in range(4)] == [0.5, 1.0, 2.0, 4.0]
     assert policy.wait(0, "12") == 12 and policy.wait(0, "600") == 30
+
+
+def test_only_model_endpoints_are_forwarded(upstream: Upstream) -> None:
+    with gateway_for(upstream) as gateway:
+        grant = gateway.issue("t1")
+        request = urllib.request.Request(gateway.base_url + "/v1/files", data=b"{}", headers={"x-api-key": grant.token})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(request, timeout=10)
+        assert err.value.code == 404 and upstream.seen == []
+        url = gateway.url_for(grant)
+        assert url.endswith("/t/" + grant.token)
+        status, _, _ = post(url, "ignored-header-key")  # the token in the base URL's path is enough
+        assert status == 200 and len(upstream.seen) == 1 and grant.summary()["not_forwarded"] == 1
+        assert grant.token not in json.dumps(grant.summary())

@@ -13,6 +13,8 @@ from popkit_bench.gateway.usage import UsageReader
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade", "host", "content-length"}
 TOKEN_PATH = "/t/"
+# What a trial may do with the user's credential: talk to the model, nothing else (files, batches, admin).
+FORWARDED = {("POST", "/v1/messages"), ("POST", "/v1/messages/count_tokens"), ("GET", "/v1/models")}
 NOT_FORWARDED = HOP_BY_HOP | {"x-api-key", "authorization", "accept-encoding"}
 
 
@@ -56,8 +58,13 @@ class GatewayHandler(BaseHTTPRequestHandler):
         if grant is None:
             self.reply(401, error_body("authentication_error", "popkit gateway: unknown or revoked trial token"))
             return
-        refusal = self.gateway.ledger.refusal(grant)
         entry: dict[str, Any] = {"method": self.command, "path": self.path}
+        if (self.command, self.path.split("?", 1)[0].rstrip("/")) not in FORWARDED:
+            entry.update(status=404, refused="not a model endpoint", retries=0)
+            self.gateway.ledger.charge(grant, entry, None, {})
+            self.reply(404, error_body("not_found_error", f"popkit gateway: {self.path} is not forwarded"))
+            return
+        refusal = self.gateway.ledger.refusal(grant)
         if refusal is not None:
             entry.update(status=400, refused=refusal, retries=0)
             self.gateway.ledger.charge(grant, entry, None, {})

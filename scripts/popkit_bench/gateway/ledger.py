@@ -40,7 +40,9 @@ class Grant:
                 "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
                 "cost_null_reason": self.cost_null_reason, "charged_usd": round(self.spent_usd, 6),
                 "budget_usd": self.budget_usd, "retries": sum(r.get("retries", 0) for r in self.requests),
-                "refused": sum(1 for r in self.requests if r.get("refused")), "log": list(self.requests)}
+                "refused": sum(1 for r in self.requests if r.get("refused") and r.get("status") == 400),
+                "not_forwarded": sum(1 for r in self.requests if r.get("status") == 404 and r.get("refused")),
+                "log": list(self.requests)}
 
 
 class Ledger:
