@@ -34,6 +34,7 @@ class Upstream:
 
     def __init__(self, statuses: list[int]) -> None:
         self.statuses = list(statuses)
+        self.should_retry: str | None = None
         self.seen: list[dict[str, str]] = []
         upstream = self
 
@@ -55,6 +56,8 @@ class Upstream:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.send_header("retry-after", "0")
+                if upstream.should_retry is not None:
+                    self.send_header("x-should-retry", upstream.should_retry)
                 self.end_headers()
                 self.wfile.write(payload)
 
@@ -116,6 +119,9 @@ def test_overload_is_retried_centrally(upstream: Upstream) -> None:
         status, headers, _ = post(gateway.base_url, grant.token)
         assert status == 529 and headers.get("x-should-retry") == "false"  # bounded: 1 + 3 retries, then give up
         assert len(upstream.seen) == 3 + 4
+        upstream.statuses, upstream.should_retry = [529], "false"
+        assert post(gateway.base_url, grant.token)[0] == 529  # the upstream said not to retry
+        assert len(upstream.seen) == 3 + 4 + 1
 
 
 def test_budget_is_enforced_before_the_next_request(upstream: Upstream) -> None:

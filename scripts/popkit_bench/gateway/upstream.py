@@ -1,7 +1,7 @@
 """The gateway's side toward the real API: the user's credential, and requests with central retries.
 
 429, 529 and "overloaded" replies are retried here (bounded, exponential backoff, `retry-after` honoured
-up to a cap) before the trial sees anything; what finally comes back is marked `x-should-retry: false`
+up to a cap; not when the upstream answers `x-should-retry: false`) before the trial sees anything; what finally comes back is marked `x-should-retry: false`
 so Claude Code does not multiply the retries.
 """
 
@@ -119,6 +119,10 @@ class UpstreamError(RuntimeError):
 
 
 def _should_retry(response: http.client.HTTPResponse) -> tuple[bool, bytes | None]:
+    """429/529, or a 5xx saying overloaded; never when the upstream says `x-should-retry: false` (as the
+    Anthropic SDK does)."""
+    if (response.getheader("x-should-retry") or "").lower() == "false":
+        return False, None
     if response.status in RETRY_STATUSES:
         return True, response.read()
     if response.status in OVERLOADED_STATUSES:
