@@ -110,3 +110,11 @@ def test_sandbox_choice() -> None:
     assert "--sandbox" in str(err.value) and "apt-get install bubblewrap" in str(err.value)
     with pytest.raises(InputError):
         resolve_sandbox("docker", usable)
+
+
+def test_earlier_runs_are_hidden_with_the_run_folder(tmp_path: Path) -> None:
+    from popkit_bench.sandbox.runtime import hidden_folders
+
+    runs = tmp_path / ".popkit" / "runs"
+    assert hidden_folders(runs / "r2") == [runs / "r2", runs]
+    assert hidden_folders(tmp_path / "my-run") == [tmp_path / "my-run"]

@@ -73,7 +73,8 @@ class SandboxRuntime:
         if network not in self._wrappers:
             if self.level == LEVEL_BWRAP:
                 self._wrappers[network] = Confinement(
-                    bwrap=self.choice.binary, claude_binary=self._claude, hidden=[self._run_dir], network=network,
+                    bwrap=self.choice.binary, claude_binary=self._claude, hidden=hidden_folders(self._run_dir),
+                    network=network,
                     model=self.gateway.model_socket() if network == NETWORK_GATEWAY else None)
             else:
                 self._wrappers[network] = NoConfinement()
@@ -92,3 +93,10 @@ class SandboxRuntime:
         summary.update(sandbox=access.level, network=access.network,
                        cross_check_note=cross_check(access.grant.tokens, cli_totals(result_event or {})))
         return summary
+
+
+def hidden_folders(run_dir: Path) -> list[Path]:
+    """The run folder, and the folder of earlier runs when it is the usual `.popkit/runs` (their
+    transcripts and reports are no business of this trial)."""
+    run_dir = Path(run_dir)
+    return [run_dir, run_dir.parent] if run_dir.parent.name == "runs" else [run_dir]
