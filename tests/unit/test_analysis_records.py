@@ -264,3 +264,22 @@ def test_binary_success_all_ones_and_verification() -> None:
     assert success["p_value"] == 1.0 and success["significant"] is False
     assert success["baseline"]["proportion"] == 1.0
     assert np.isclose(success["baseline"]["ci"]["high"], 1.0)
+
+
+def _criterion(analysis: dict, cid: str) -> dict:
+    return next(c for c in analysis["validity"]["criteria"] if c["id"] == cid)
+
+
+def test_criterion_one_counts_successful_trials_not_completed_ones() -> None:
+    failing = simple([1, 1, 1, 1], [0, 0, 0, 0], name="success")  # 4 completed per arm, 0% success in one
+    first = _criterion(failing, "min_trials")
+    assert first["passed"] is False and first["numbers"]["per_task"]["t"] == {"baseline": 4, "popkit-ops": 0}
+    assert "successful" in first["detail"]
+    passing = simple([1, 1, 1, 1], [1, 1, 1, 0], name="success")
+    assert _criterion(passing, "min_trials")["passed"] is True
+
+
+def test_criterion_one_is_null_when_success_was_never_measured() -> None:
+    unmeasured = simple([None] * 4, [None] * 4, name="success")
+    first = _criterion(unmeasured, "min_trials")
+    assert first["passed"] is None and "no verification" in first["passed_reason"]

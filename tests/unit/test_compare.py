@@ -51,3 +51,17 @@ def test_same_folder_twice_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFi
     a = make_run(tmp_path / "m1", {"baseline": [1, 2], "plugin": [1, 2]})
     assert main(["compare", str(a), str(a)]) == 2
     assert "twice" in capsys.readouterr().err
+
+
+def test_long_arm_names_are_shown_whole_and_the_signs_are_explained(tmp_path: Path, capsys) -> None:
+    old = make_run(tmp_path / "fd2", {"feature-branch-plugin": [1000, 1010, 990, 1005]})
+    new = make_run(tmp_path / "fd3", {"feature-branch-plugin": [600, 610, 590, 605]})
+    assert main(["compare", str(old), str(new), "--by-run", "--baseline", "fd2:feature-branch-plugin",
+                 "--output", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.strip().startswith("metric"))
+    assert "fd2:feature-branch-plugin" in header and "fd3:feature-branch-plugin" in header
+    row = next(line for line in out.splitlines() if line.strip().startswith("tokens_total"))
+    better, g = row.split()[3], float(row.split()[5])
+    assert better.startswith("+") and g < 0  # fewer tokens: better (+) while Hedges' g keeps the raw sign (-)
+    assert "+ is better" in out and "raw sign" in out

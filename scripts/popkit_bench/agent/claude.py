@@ -25,7 +25,8 @@ DEFAULT_ALLOWED_TOOLS = ("Read", "Edit", "Write", "Glob", "Grep", "MultiEdit", "
 
 @dataclass
 class AgentRequest:
-    """Everything that defines one trial's claude invocation. Arms differ only in `plugin_dirs`."""
+    """Everything that defines one trial's claude invocation (an arm sets plugin dirs, model, permission mode,
+    settings, extra_args and extra_env: agent/arm_launch.py)."""
 
     prompt: str
     cwd: Path
@@ -44,6 +45,8 @@ class AgentRequest:
     base_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     responses: ResponsesFile | None = None
+    extra_args: list[str] = field(default_factory=list)  # an arm's flags (agent/arm_launch.py)
+    setting_sources: str = ""  # "" loads no settings; "project" also loads the cwd's .claude/ (project skills)
 
 
 @dataclass
@@ -64,7 +67,7 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
         "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
         "--permission-prompt-tool", "stdio",
         "--session-id", request.session_id,
-        "--setting-sources", "",
+        "--setting-sources", request.setting_sources,
         "--strict-mcp-config",
         "--permission-mode", request.permission_mode,
     ]
@@ -80,7 +83,7 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
         argv += ["--max-budget-usd", str(request.max_budget_usd)]
     if request.settings:
         argv += ["--settings", json.dumps(request.settings, sort_keys=True)]
-    return argv
+    return argv + list(request.extra_args)
 
 
 def run_claude(binary: Path, request: AgentRequest, confinement: Any = None) -> AgentOutcome:

@@ -37,7 +37,7 @@ def validate_record(record: Any, *, file: str | Path | None = None, line: int | 
         raise InputError(f"{label}not a list", field="verification", expected="a list", **where)
 
 
-def load_run(run_dir: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def read_run_folder(run_dir: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """(records, run.json or None). InputError for a missing folder, file, or a malformed line."""
     path = Path(run_dir)
     if not path.is_dir():

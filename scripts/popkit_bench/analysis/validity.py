@@ -25,14 +25,32 @@ def _criterion(cid: str, name: str, passed: bool | None, numbers: dict[str, Any]
     return out
 
 
+def successful(record: dict[str, Any]) -> bool | None:
+    """A successful trial: completed, every verification command passed (metric `success` = 1). None when
+    success was not measured (no verification)."""
+    value = (record.get("metrics") or {}).get("success")
+    if value is None:
+        return None
+    return record.get("status") == "completed" and value == 1
+
+
 def min_trials(tables: dict[tuple[str, str], ArmTable], tasks: list[str], arms: list[str]) -> dict[str, Any]:
-    """1. At least 3 successful (status completed) trials per arm, in every task."""
-    per_task = {t: {a: sum(1 for r in tables[(t, a)].records if r.get("status") == "completed")
-                    if (t, a) in tables else 0 for a in arms} for t in tasks}
+    """1. At least 3 successful trials (completed and verified, `success` = 1) per arm, in every task."""
+    name = f"At least {MIN_SUCCESSFUL} successful trials per arm"
+    per_task: dict[str, dict[str, int]] = {}
+    measured = False
+    for task in tasks:
+        for arm in arms:
+            found = [successful(r) for r in (tables[(task, arm)].records if (task, arm) in tables else [])]
+            measured = measured or any(f is not None for f in found)
+            per_task.setdefault(task, {})[arm] = sum(1 for f in found if f)
     lowest = min((c for arms_ in per_task.values() for c in arms_.values()), default=0)
-    return _criterion("min_trials", f"At least {MIN_SUCCESSFUL} successful trials per arm", lowest >= MIN_SUCCESSFUL,
-                      {"minimum_required": MIN_SUCCESSFUL, "lowest": lowest, "per_task": per_task},
-                      f"fewest completed trials in any task and arm: {lowest}")
+    numbers = {"minimum_required": MIN_SUCCESSFUL, "lowest": lowest, "per_task": per_task}
+    if not measured:
+        return _criterion("min_trials", name, None, numbers, "success was not measured in any trial",
+                          "no trial has a success value (no verification commands ran)")
+    return _criterion("min_trials", name, lowest >= MIN_SUCCESSFUL, numbers,
+                      f"fewest successful trials (completed, every verification passed) in any task and arm: {lowest}")
 
 
 def treatment_verification(tables: dict[tuple[str, str], ArmTable], tasks: list[str], treat: str) -> dict[str, Any]:

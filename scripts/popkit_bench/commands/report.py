@@ -81,7 +81,7 @@ def github_summary(run_dir: Path, analysis: dict[str, Any] | None) -> Path | Non
 
 
 def run(args: argparse.Namespace) -> int:
-    from popkit_bench.report.generate import verdict_sentence, write_reports
+    from popkit_bench.report.generate import verdict_line, write_reports
 
     run_dir: Path = args.run_dir
     if not run_dir.is_dir():
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if insufficient:
         print(f"popkit-bench: not enough data for a full analysis: {insufficient}", file=sys.stderr)
     paths = write_reports(run_dir, analysis, args.output, tuple(args.formats or ["all"]))
-    print(f"Verdict: {verdict_sentence(analysis)}")
+    print(verdict_line(run_dir, analysis))
     for path in paths:
         print(f"report: {path}")
     if args.github_summary:

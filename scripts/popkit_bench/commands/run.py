@@ -12,6 +12,8 @@ from typing import Any
 from popkit_bench.errors import EXIT_INTERRUPTED, InputError
 from popkit_bench.execution.benchmark_run import BenchmarkRun, RunRequest, default_parallel
 from popkit_bench.execution.interrupts import RunInterrupted
+from popkit_bench.planning.arm_definition import ArmDefinition
+from popkit_bench.planning.arms_file import ArmsFile, load_arms_file
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
 from popkit_bench.record.rundir import RunDir, default_run_dir
 from popkit_bench.report.publish import analyse_and_report
@@ -42,6 +44,12 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
                         help=f"trials per arm and task (default {trials_default}; with --sequential: the batch size)")
     parser.add_argument("--plugin-dir", action="append", default=[], metavar="DIR",
                         help="plugin under test (repeat for more treatment arms); default: popkit-ops itself")
+    parser.add_argument("--arms", type=Path, metavar="FILE",
+                        help="arms file: the configurations to compare (plugins, skills, CLAUDE.md, settings, MCP, "
+                             "model, Claude Code version, ...; docs/formats.md); replaces --plugin-dir")
+    parser.add_argument("--reuse", action="append", default=[], type=Path, metavar="RUN_DIR",
+                        help="count the trials of an earlier run's arms whose fingerprint matches instead of running "
+                             "them again (repeatable)")
     parser.add_argument("--category", help="run every task of this category")
     parser.add_argument("--tasks-dir", action="append", default=[], help="extra folder of tasks")
     parser.add_argument("--rehearsal", action="store_true",
@@ -115,7 +123,11 @@ def build_request(args: argparse.Namespace, label_default: str) -> RunRequest:
     if args.task is None and not args.category:
         raise InputError("which task?", expected="a task id, 'all', or --category C (see `popkit-bench list`)")
     tasks = resolve_tasks(args.task, category=args.category, extra=args.tasks_dir)
-    plugins = [read_plugin(p) for p in args.plugin_dir] or [default_plugin()]
+    if args.arms and args.plugin_dir:
+        raise InputError("give either --arms or --plugin-dir, not both", field="--plugin-dir",
+                         expected="the plugin as an arm in the arms file (plugin_dirs: [...])")
+    arms = load_arms_file(args.arms) if args.arms else None
+    plugins = [] if arms else [read_plugin(p) for p in args.plugin_dir] or [default_plugin()]
     label = tasks[0].id if len(tasks) == 1 else (args.category or label_default)
     run_dir = args.run_dir or default_run_dir(DEFAULT_RUNS_DIR, label)
     if args.max_trials and not args.sequential:
@@ -128,9 +140,18 @@ def build_request(args: argparse.Namespace, label_default: str) -> RunRequest:
         argv=sys.argv[1:], retries=1 if args.retries is None else max(0, args.retries), budget_usd=args.budget_usd,
         sequential=args.sequential, max_trials=args.max_trials,
         decision_metric=args.decision_metric or "tokens_total", watch=args.watch,
-        runs_dirs=[DEFAULT_RUNS_DIR, Path(run_dir).resolve().parent],
+        runs_dirs=[DEFAULT_RUNS_DIR, Path(run_dir).resolve().parent], arms=arms,
+        reuse=[Path(p).resolve() for p in args.reuse],
         sandbox=sandbox_for(args.sandbox, watch=args.watch),
     )
+
+
+def stored_arms(info: dict[str, Any]) -> ArmsFile | None:
+    """The arms of a run made with --arms, from its run.json (None for a --plugin-dir run)."""
+    if not info.get("arms_file"):
+        return None
+    arms = tuple(ArmDefinition.from_json(a) for a in info.get("arms") or [])
+    return ArmsFile(arms, str(info.get("baseline_arm") or arms[0].name), Path(info["arms_file"]))
 
 
 def resume_request(args: argparse.Namespace) -> RunRequest:
@@ -142,6 +163,7 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
     try:
         tasks = [load_task(t["path"]) for t in info["tasks"]]
         plugins = [read_plugin(p["path"]) for p in info["plugins"]]
+        arms = stored_arms(info)
         options: dict[str, Any] = dict(info.get("options") or {})
         trials = int(info.get("trials_per_arm") or 1)
         if options.get("sequential"):
@@ -163,7 +185,8 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
         argv=sys.argv[1:], retries=1 if chosen["retries"] is None else int(chosen["retries"]),
         budget_usd=chosen["budget_usd"], sequential=bool(chosen["sequential"]), max_trials=chosen["max_trials"],
         decision_metric=chosen["decision_metric"] or "tokens_total", watch=bool(chosen["watch"]),
-        runs_dirs=[DEFAULT_RUNS_DIR, run_dir.parent],
+        runs_dirs=[DEFAULT_RUNS_DIR, run_dir.parent], arms=arms,
+        reuse=[Path(p).resolve() for p in args.reuse],
         sandbox=sandbox_for(args.sandbox, watch=bool(chosen["watch"])),
     )
 

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.agent.claude import AgentRequest
+from popkit_bench.execution.arm_purity import Forbidden, Loaded, arm_purity
 from popkit_bench.execution.executor import Confinement
 from popkit_bench.execution.spec import TrialSpec
+from popkit_bench.execution.status_reason import failed_reason
 from popkit_bench.execution.verification import run_verification
-from popkit_bench.planning.plan import Arm
 from popkit_bench.record.plain import to_plain
 from popkit_bench.record.trial_record import (
     COMPLETED,
@@ -41,7 +42,7 @@ def measure_trial(spec: TrialSpec, record: TrialRecord, request: AgentRequest, t
     session = load_stream_json(request.stream_path)
     transcript = trial_transcript(trial_dir, session.session_id or request.session_id)
     take_session_facts(record, session)
-    record.purity = arm_purity(spec.arm, record.plugins_loaded, spec.tested_plugins)
+    record.purity = spec_purity(spec, Loaded.from_session(session))
     checks = None
     if not timed_out:
         record.verification = run_verification(spec.task, worktree, confinement)
@@ -74,22 +75,16 @@ def settle(record: TrialRecord, session: Any, timed_out: bool, timeout_s: float)
     if record.purity is not None and not record.purity.ok:
         return Measured(CONTAMINATED, record.purity.reason)
     if session.result.is_error:
-        return Measured(FAILED, f"agent ended with {session.result.subtype}")
+        return Measured(FAILED, failed_reason(session.result))
     return Measured(COMPLETED, None)
 
 
-def arm_purity(arm: Arm, loaded: list[str], tested_plugins: tuple[str, ...]) -> Purity:
-    """An arm loads its own plugin under test and no other arm's: a baseline listing one is contaminated."""
-    expected = arm.plugin_name
-    intruders = sorted(p for p in tested_plugins if p in loaded and p != expected)
-    missing = [expected] if expected is not None and expected not in loaded else []
-    reason = None
-    if intruders:
-        reason = f"arm {arm.name!r} loaded plugin(s) under test it must not: {', '.join(intruders)}"
-    elif missing:
-        reason = f"arm {arm.name!r} did not load its plugin {expected!r}"
-    return Purity(ok=reason is None, reason=reason, expected_plugin=expected, loaded=list(loaded),
-                  missing=missing, unexpected=intruders)
+def spec_purity(spec: TrialSpec, loaded: Loaded) -> Purity:
+    """The arm's purity (execution/arm_purity.py): its own plugins, skills and MCP servers and none of the
+    other arms' (`tested_plugins`, `forbidden_*`), the model asked for and the arm's CLI version."""
+    forbidden = Forbidden(tuple(spec.tested_plugins), tuple(spec.forbidden_skills), tuple(spec.forbidden_mcp_servers))
+    return arm_purity(spec.arm, loaded, forbidden, model=spec.arm.model or spec.settings.model,
+                      cli_version=spec.claude_version)
 
 
 def fill_metrics(record: TrialRecord, metrics: Any) -> None:

@@ -49,6 +49,20 @@ class VerificationResult:
 
 
 @dataclass
+class PurityCheck:
+    """One thing checked from the init event: plugins, skills, mcp_servers, model or claude_code_version."""
+
+    what: str
+    ok: bool = True
+    expected: Any = field(default=None, metadata=meta("names the arm must load, or the model / version asked for"))
+    found: Any = field(default=None, metadata=meta("the model / version the init event reports"))
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list, metadata=meta("other arms' components that were loaded"))
+    failed: list[str] = field(default_factory=list, metadata=meta("the arm's MCP servers that failed to start"))
+    note: str | None = None
+
+
+@dataclass
 class Purity:
     """Whether the arm loaded exactly what it must (its plugin under test) and nothing it must not."""
 
@@ -58,6 +72,18 @@ class Purity:
     loaded: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list, metadata=meta("components the arm must load but did not"))
     unexpected: list[str] = field(default_factory=list, metadata=meta("components the arm must not load but did"))
+    checks: list[PurityCheck] = field(default_factory=list, metadata=meta("every check, from the init event"))
+
+
+@dataclass
+class ReusedFrom:
+    """The earlier trial a `run --reuse` record was copied from."""
+
+    run_id: str | None = None
+    arm: str | None = None
+    trial: int | None = None
+    run_dir: str | None = None
+    ended_at: str | None = None
 
 
 @dataclass
@@ -130,6 +156,8 @@ class TrialRecord:
     result_subtype: str | None = field(default=None, metadata=meta("the result event's subtype"))
     result_is_error: bool | None = None
     executor: str | None = field(default=None, metadata=meta("which executor ran the trial (local, fake, ...)"))
+    reused_from: ReusedFrom | None = field(default=None, metadata=meta(
+        "run --reuse: the earlier trial this record was copied from (trial_dir is then that trial's folder)"))
     sandbox: str | None = field(default=None, metadata=meta("the sandbox level the trial ran in: bwrap or none"))
     network: str | None = field(default=None, metadata=meta("what the trial could reach: gateway or full"))
     gateway: GatewayUsage | None = field(default=None, metadata=meta("the model gateway's count for this trial"))

@@ -13,9 +13,9 @@ import yaml
 
 from popkit_bench.errors import InputError
 from popkit_bench.rehearsal.messages import USAGE_KEYS
-from popkit_bench.rehearsal.request_info import context_text
+from popkit_bench.rehearsal.when import WHEN_KEYS, Condition, RequestView, make_condition
 
-WHEN_KEYS = ("context_contains", "context_not_contains", "context_regex")
+GENERIC_VARIANT = "generic-play"  # the generic play's variant: reports label trials that ran it
 PLAY_KEYS = {"play", "variants", "turns", "subagent_turns", "final_text", "fail_first", "usage_jitter"}
 FAIL_KEYS = {"requests", "status"}
 VARIANT_KEYS = {"name", "when", "turns"}
@@ -40,22 +40,6 @@ class Turn:
     text: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     usage: dict[str, int] | None = None
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A variant's `when`: every given key must hold on the first main-loop request's context."""
-
-    contains: str | None = None
-    not_contains: str | None = None
-    regex: re.Pattern[str] | None = None
-
-    def matches(self, text: str) -> bool:
-        if self.contains is not None and self.contains not in text:
-            return False
-        if self.not_contains is not None and self.not_contains in text:
-            return False
-        return self.regex is None or self.regex.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -100,9 +84,9 @@ class Play:
 
     def select(self, first_request: Mapping[str, Any]) -> Variant | None:
         """The first variant whose `when` matches the session's first main-loop request."""
-        text = context_text(first_request)
+        view = RequestView.of(first_request)
         for variant in self.variants:
-            if variant.when is None or variant.when.matches(text):
+            if variant.when is None or variant.when.matches(view):
                 return variant
         return None
 
@@ -126,7 +110,9 @@ def substitute(value: Any, cwd: str) -> Any:
 
 
 def generic_play(verification_commands: Iterable[str], name: str = "generic") -> Play:
-    """A play for any task: list the cwd, read it, run each verification command with Bash, then finish."""
+    """A play for any task: list the cwd, read it, run each verification command with Bash, then finish.
+
+    Its one variant is named GENERIC_VARIANT, so a trial's rehearsal.json shows that no task play ran."""
     turns = [
         Turn(text="Let me look at the project first.",
              tool_calls=(ToolCall("Bash", {"command": "ls -la {cwd}", "description": "List the project files"}),)),
@@ -134,7 +120,7 @@ def generic_play(verification_commands: Iterable[str], name: str = "generic") ->
     for command in verification_commands:
         turns.append(Turn(tool_calls=(ToolCall("Bash", {"command": command, "description": "Run a check"}),)))
     turns.append(Turn(text="I looked at the project and ran its checks."))
-    return Play(name=name, variants=(Variant("default", tuple(turns)),))
+    return Play(name=name, variants=(Variant(GENERIC_VARIANT, tuple(turns)),))
 
 
 def load_play(path: str | Path) -> Play:
@@ -213,6 +199,9 @@ class _Parser:
             where = f"variants[{index}]"
             item = self.mapping(item, where, VARIANT_KEYS)
             name = self.text(item["name"], f"{where}.name") if "name" in item else f"variant-{index + 1}"
+            if name == GENERIC_VARIANT:
+                raise self.fail(f"{where}.name", f"the variant name '{GENERIC_VARIANT}' is reserved",
+                                "another name (it marks the generic play in reports)")
             if name in (v.name for v in out):
                 raise self.fail(f"{where}.name", f"duplicate variant name '{name}'")
             if "turns" not in item:
@@ -226,13 +215,17 @@ class _Parser:
         if not value:
             raise self.fail(where, "is empty", "one of " + ", ".join(WHEN_KEYS))
         strings = {k: self.text(v, f"{where}.{k}") for k, v in value.items()}
-        regex = None
-        if "context_regex" in strings:
+        if "skill_description_contains" in strings and "skill_listed" not in strings:
+            raise self.fail(f"{where}.skill_description_contains", "needs `skill_listed` in the same `when`",
+                            "skill_listed: <the skill whose description must contain the text>")
+
+        def compile_regex(key: str, pattern: str) -> re.Pattern[str]:
             try:
-                regex = re.compile(strings["context_regex"])
+                return re.compile(pattern)
             except re.error as exc:
-                raise self.fail(f"{where}.context_regex", f"bad regular expression: {exc}") from exc
-        return Condition(strings.get("context_contains"), strings.get("context_not_contains"), regex)
+                raise self.fail(f"{where}.{key}", f"bad regular expression: {exc}") from exc
+
+        return make_condition(strings, compile_regex)
 
     def turns(self, value: Any, where: str) -> tuple[Turn, ...]:
         if not isinstance(value, list) or not value:

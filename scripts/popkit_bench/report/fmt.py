@@ -137,3 +137,51 @@ def effect_label(g: Any) -> str | None:
     if size >= 0.2:
         return "small"
     return "negligible"
+
+
+def share(x: Any) -> str:
+    """A proportion as a whole percentage (0.42 -> `42%`)."""
+    return MISSING if not _is_number(x) else f"{x * 100:.0f}%"
+
+
+def kilo(x: Any) -> str:
+    """A count in thousands from 1,000 on (12345 -> `12.3K`)."""
+    if not _is_number(x):
+        return MISSING
+    return f"{x / 1000:.1f}K" if abs(x) >= 1000 else f"{x:.0f}"
+
+
+def secs(x: Any) -> str:
+    """Seconds with one decimal (`12.3s`)."""
+    return MISSING if not _is_number(x) else f"{x:.1f}s"
+
+
+def times(x: Any) -> str:
+    """A ratio (`0.53x`)."""
+    return MISSING if not _is_number(x) else f"{x:.2f}x"
+
+
+def sd(x: Any) -> str:
+    """A standard deviation with two decimals."""
+    return MISSING if not _is_number(x) else f"{x:.2f}"
+
+
+def signed_format(x: Any, template: str) -> str:
+    """`template` applied to x with an explicit + for positive values."""
+    return MISSING if not _is_number(x) else ("+" if x > 0 else "") + template.format(x)
+
+
+def age(start: Any, end: Any) -> str:
+    """How long before `end` the ISO time `start` was: '3 d', '5 h', '12 min' ('' when either is unknown)."""
+    from datetime import datetime
+
+    try:
+        seconds = (datetime.fromisoformat(str(end).replace("Z", "+00:00"))
+                   - datetime.fromisoformat(str(start).replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        return ""
+    seconds = max(0.0, seconds)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"

@@ -11,13 +11,14 @@ from typing import Any
 from popkit_bench.errors import InputError
 from popkit_bench.report import naming
 from popkit_bench.report.index import write_index
-from popkit_bench.report.load import load_run
+from popkit_bench.report.load import load_run_data
 from popkit_bench.report.model import build_model, public
+from popkit_bench.report.model_source import model_source
 from popkit_bench.report.render import render_html, render_markdown, render_summary_markdown
 from popkit_bench.report.trials_view import Limits
 from popkit_bench.report.verdict import verdict_sentence
 
-__all__ = ["FORMATS", "verdict_sentence", "write_reports", "summary_markdown", "normalise_formats"]
+__all__ = ["FORMATS", "verdict_sentence", "verdict_line", "write_reports", "summary_markdown", "normalise_formats"]
 
 FORMATS = ("markdown", "html", "json")
 
@@ -54,6 +55,7 @@ def json_report(model: dict[str, Any], analysis: dict[str, Any] | None, run_json
     return {
         "kind": "popkit-bench-report",
         "schema": 1,
+        "model_source": model.get("model_source"),
         "report": finite(public(model)),
         "analysis": finite(analysis),
         "run": finite(run_json),
@@ -84,7 +86,7 @@ def write_reports(
     if not run_dir.is_dir():
         raise InputError("not a run folder", file=run_dir, expected="a folder with run.json and results.jsonl")
     chosen = normalise_formats(formats)
-    run = load_run(run_dir)
+    run = load_run_data(run_dir)
     model = build_model(run, analysis, limits)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -109,5 +111,10 @@ def write_reports(
 
 def summary_markdown(run_dir: Path, analysis: dict[str, Any] | None) -> str:
     """The verdict and the summary table in markdown (for a CI job summary)."""
-    run = load_run(Path(run_dir))
+    run = load_run_data(Path(run_dir))
     return render_summary_markdown(build_model(run, analysis, Limits(detailed_trials=0, conversations=0)))
+
+
+def verdict_line(run_dir: Path, analysis: dict[str, Any] | None) -> str:
+    """The console's verdict line, tagged when the numbers come from the scripted model."""
+    return f"Verdict{model_source(load_run_data(Path(run_dir))).tag()}: {verdict_sentence(analysis)}"

@@ -10,8 +10,18 @@ from datetime import datetime, timezone
 from statistics import fmean
 from typing import Any
 
-from popkit_bench.report import fmt, metric_view, power_view, run_view, suite_view, trials_view, validity_view
+from popkit_bench.report import (
+    fmt,
+    metric_view,
+    outcomes_view,
+    power_view,
+    run_view,
+    suite_view,
+    trials_view,
+    validity_view,
+)
 from popkit_bench.report.load import USABLE, RunData
+from popkit_bench.report.model_source import model_source
 from popkit_bench.report.verdict import comparisons, verdict_sentence
 
 REPORT_KIND = "popkit-bench-report"
@@ -120,6 +130,7 @@ def build_model(run: RunData, analysis: dict[str, Any] | None,
     subject = run.path.name if suite else (tasks[0] if tasks else run.path.name)
     rows, details, omitted = trials_view.trial_views(run, limits)
     comps = [comparison_view(c, run) for c in comparisons(analysis)] if analysis else []
+    source = model_source(run)
     return {
         "kind": REPORT_KIND,
         "schema": REPORT_SCHEMA,
@@ -140,14 +151,15 @@ def build_model(run: RunData, analysis: dict[str, Any] | None,
             "analysed": analysis is not None,
             "trial_count": len(run.records),
         },
+        "model_source": source.to_json(),
         "verdict": verdict_sentence(analysis),
-        "verdict_word": str(((analysis or {}).get("summary") or {}).get("verdict") or
-                            ("insufficient data" if analysis is None else "")),
+        "verdict_word": verdict_word(analysis),
         "missing": run_view.missing_data(run, analysis),
         "stopping": run_view.stopping(run),
         "notes": [str(n) for n in (analysis or {}).get("notes") or []],
         "arm_counts": run_view.arm_counts(run, analysis),
         "comparisons": comps,
+        "outcomes": outcomes_view.outcomes(analysis),
         "exclusions": run_view.exclusions(run, analysis),
         "environment": run_view.environment(run, analysis),
         "key_metric_labels": list(KEY_METRIC_LABELS),
@@ -156,6 +168,13 @@ def build_model(run: RunData, analysis: dict[str, Any] | None,
         "omitted": omitted,
         "trends": trend_means(run),
     }
+
+
+def verdict_word(analysis: dict[str, Any] | None) -> str:
+    """The verdict's badge: `insufficient data` whenever there is no verdict, else the analysis' word."""
+    if analysis is None or (analysis.get("sufficiency") or {}).get("ok") is False:
+        return "insufficient data"
+    return str((analysis.get("summary") or {}).get("verdict") or "")
 
 
 def public(model: Any) -> Any:

@@ -268,8 +268,8 @@ class IterationSetup:
             if cfg.llm_grader is not None:
                 from popkit_bench.skill.llm_grader import make_judge
 
-                judge = make_judge(cfg.llm_grader, self.binary, trial_dir / "grader", self.run_id, endpoint=endpoint,
-                                   expected_output=case.expected_output)
+                judge = make_judge(cfg.llm_grader, self.binary, trial_dir / "grader", self.config_key,
+                                   endpoint=endpoint, expected_output=case.expected_output)
             try:
                 finish_trial(self.req.iteration, self.run, key, record, case, judge)
             except Exception as exc:  # grading must not stop the other trials: record and exclude this one

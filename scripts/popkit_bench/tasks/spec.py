@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -101,12 +102,7 @@ def _validate(data: Any, lines: dict[str, int], path: Path) -> TaskSpec:
 
     if not isinstance(data, dict):
         raise fail(None, "a task file must be a mapping of fields", "keys such as id, category, user_prompt")
-    for name in REQUIRED:
-        if name not in data or data[name] is None or data[name] == "":
-            raise fail(None, f"missing required field '{name}'", ", ".join(REQUIRED))
-    unknown = sorted(set(data) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise fail(unknown[0], f"unknown field '{unknown[0]}'", "one of " + ", ".join(REQUIRED + OPTIONAL))
+    _check_keys(data, fail)
 
     def text_field(name: str) -> str:
         value = data[name]
@@ -135,23 +131,6 @@ def _validate(data: Any, lines: dict[str, int], path: Path) -> TaskSpec:
         raise fail("shell", "must be true or false", "a boolean")
     verification = tuple(_verification(data["verification"], default_shell, fail))
 
-    outcomes = data.get("expected_outcomes") or []
-    if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
-        raise fail("expected_outcomes", "must be a list of strings", "a YAML list of text items")
-    timeout = data.get("timeout_seconds", DEFAULT_TIMEOUT_S)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise fail("timeout_seconds", f"must be a positive number, got {timeout!r}", "seconds, e.g. 600")
-    difficulty = data.get("difficulty")
-    if difficulty is not None and difficulty not in DIFFICULTIES:
-        raise fail("difficulty", f"invalid difficulty {difficulty!r}", "one of " + ", ".join(DIFFICULTIES))
-    tags = data.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise fail("tags", "must be a list of strings", "e.g. [python, http]")
-
-    network = data.get("network", "gateway")
-    if network not in NETWORK_MODES:
-        raise fail("network", f"invalid network {network!r}", " or ".join(NETWORK_MODES))
-
     folder = path.resolve().parent
     responses = _side_file(data, "responses", folder / f"{task_id}-responses.json", folder, fail)
     play = _side_file(data, "play", folder / f"{task_id}.play.yml", folder, fail)
@@ -165,15 +144,45 @@ def _validate(data: Any, lines: dict[str, int], path: Path) -> TaskSpec:
         user_prompt=text_field("user_prompt"),
         verification=verification,
         path=path.resolve(),
-        expected_outcomes=tuple(outcomes),
-        timeout_seconds=int(timeout),
-        difficulty=difficulty,
-        tags=tuple(tags),
         responses_path=responses,
         play_path=play,
         solution_path=solution,
-        network=network,
+        **_optional_fields(data, fail),
     )
+
+
+def _check_keys(data: dict[str, Any], fail: Any) -> None:
+    """Unknown keys first (with the closest known one: a misspelling is both unknown and missing), then
+    missing required ones."""
+    unknown = sorted(str(k) for k in set(data) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], REQUIRED + OPTIONAL, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise fail(unknown[0], f"unknown field '{unknown[0]}'{hint}", "one of " + ", ".join(REQUIRED + OPTIONAL))
+    for name in REQUIRED:
+        if name not in data or data[name] is None or data[name] == "":
+            raise fail(None, f"missing required field '{name}'", ", ".join(REQUIRED))
+
+
+def _optional_fields(data: dict[str, Any], fail: Any) -> dict[str, Any]:
+    """expected_outcomes, timeout_seconds, difficulty, tags and network, validated (TaskSpec keyword arguments)."""
+    outcomes = data.get("expected_outcomes") or []
+    if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
+        raise fail("expected_outcomes", "must be a list of strings", "a YAML list of text items")
+    timeout = data.get("timeout_seconds", DEFAULT_TIMEOUT_S)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise fail("timeout_seconds", f"must be a positive number, got {timeout!r}", "seconds, e.g. 600")
+    difficulty = data.get("difficulty")
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise fail("difficulty", f"invalid difficulty {difficulty!r}", "one of " + ", ".join(DIFFICULTIES))
+    tags = data.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise fail("tags", "must be a list of strings", "e.g. [python, http]")
+    network = data.get("network", "gateway")
+    if network not in NETWORK_MODES:
+        raise fail("network", f"invalid network {network!r}", " or ".join(NETWORK_MODES))
+    return {"expected_outcomes": tuple(outcomes), "timeout_seconds": int(timeout), "difficulty": difficulty,
+            "tags": tuple(tags), "network": network}
 
 
 def _verification(value: Any, default_shell: bool, fail: Any) -> list[VerificationCommand]:

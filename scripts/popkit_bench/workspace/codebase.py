@@ -52,6 +52,20 @@ def locate_codebase(task: TaskSpec) -> tuple[Path, bool]:
     )
 
 
+def check_codebase(task: TaskSpec) -> str:
+    """What `validate` checks beyond the file: the codebase is found and, in a git repository, `initial_state`
+    names a commit (as `run` requires). Returns a short description; InputError when it does not hold."""
+    source, bundled = locate_codebase(task)
+    if bundled:
+        return f"bundled codebase {source.name}"
+    try:
+        git("rev-parse", "--verify", "--quiet", f"{task.initial_state}^{{commit}}", cwd=source)
+    except GitError:
+        raise InputError(f"ref {task.initial_state!r} not found in {source}", file=task.path, field="initial_state",
+                         expected="a branch, tag or commit of the codebase repository") from None
+    return f"codebase {source} at {task.initial_state}"
+
+
 def folder_digest(folder: Path) -> str:
     """sha256 over relative paths and contents of a folder (ignoring caches)."""
     digest = hashlib.sha256()
