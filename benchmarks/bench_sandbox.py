@@ -24,9 +24,10 @@ import time
 from pathlib import Path
 
 from popkit_bench.agent.cli_locator import find_claude
+from popkit_bench.execution.executor import NoConfinement
 from popkit_bench.gateway import ModelGateway
 from popkit_bench.rehearsal import RehearsalServer, parse_play
-from popkit_bench.sandbox.confine import FORWARDER, Confinement, ModelSocket, NoConfinement, forwarder_python
+from popkit_bench.sandbox.confine import FORWARDER, Confinement, ModelSocket, forwarder_python
 from popkit_bench.sandbox.probe import probe_bwrap
 
 BODY = json.dumps({"model": "claude-haiku-4-5", "max_tokens": 16, "stream": True,
@@ -46,8 +47,8 @@ def sandbox_overhead(repeat: int, socket_path: Path, port: int) -> dict[str, flo
         confined = Confinement(model=ModelSocket(port, socket_path))
         plain, agent, verify = [], [], []
         for _ in range(repeat):
-            plain.append(timed(*NoConfinement().wrap(["true"], env, work)[:2], work))
-            argv, wrapped_env = confined.wrap(["true"], env, work, [work])
+            plain.append(timed(*NoConfinement().wrap(["true"], env, cwd=work, writable=[], readonly=[]), work))
+            argv, wrapped_env = confined.wrap(["true"], env, work, [work], net=True)
             agent.append(timed(argv, wrapped_env, work))
             argv, wrapped_env = confined.wrap(["true"], env, work, [work], net=False)
             verify.append(timed(argv, wrapped_env, work))
@@ -113,7 +114,7 @@ def cli_sessions(model: RehearsalServer, gateway: ModelGateway, count: int) -> d
                         "--strict-mcp-config"]
                 wrapper = Confinement(claude_binary=claude, model=gateway.model_socket()) if label == "confined" \
                     else NoConfinement()
-                times.append(timed(*wrapper.wrap(argv, env, work, [work, config]), work))
+                times.append(timed(*wrapper.wrap(argv, env, cwd=work, writable=[work, config], readonly=[]), work))
     return {"cli_plain_s": statistics.median(plain), "cli_confined_s": statistics.median(confined)}
 
 
