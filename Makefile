@@ -19,7 +19,7 @@ VENV_REAL := $(if $(filter .venv,$(VENV)),$(shell if [ -d .venv ] && [ ! -L .ven
 CLAUDE_BIN := $(CACHE)/claude-cli/node_modules/.bin/claude
 PYTEST_ARGS ?=
 
-.PHONY: demo test env links cli browser sandbox lint bench clean
+.PHONY: demo test test-fast env links cli browser sandbox lint bench clean
 
 $(VENV)/.installed: pyproject.toml | links
 	$(PYTHON) -m venv "$(VENV_REAL)"
@@ -69,6 +69,10 @@ demo: env cli sandbox
 
 test: env cli browser sandbox
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The fast part: unit tests without the real CLI, browser, Ray or simulations (about a minute of CPU).
+test-fast: env
+	$(PY) -m pytest -q -m "not real_cli and not browser and not slow and not ray" tests/unit $(PYTEST_ARGS)
 
 lint: env
 	$(VENV)/bin/ruff check scripts shared tests benchmarks

@@ -158,3 +158,4 @@ def test_every_demo_record_validates_against_the_published_schema(demo_run: tupl
     assert assert_valid_journal(run_dir / "results.jsonl") == 6
     for record in read_journal_json(run_dir / "results.jsonl"):
         assert record["executor"] == "local" and record["terminal_reason"] and record["final_answer"]
+        assert record["session_id"] == result_event(run_dir / record["trial_dir"])["session_id"]

@@ -49,7 +49,7 @@ def test_an_overloaded_api_is_retried_and_recorded_with_its_attempts(tmp_path: P
     retried = [r for r in records if r["attempts"] == 2]
     assert len(retried) == 1 and [r["attempts"] for r in records].count(1) == 1
     earlier = retried[0]["earlier_attempts"]
-    assert earlier[0]["status"] == "failed" and "529" in earlier[0]["reason"]
+    assert earlier[0]["status"] == "error" and "529" in earlier[0]["reason"]
     first = run_dir / retried[0]["trial_dir"] / "attempts" / "1" / "stream.jsonl"
     assert '"api_error_status":529' in first.read_text().replace(" ", "")
 

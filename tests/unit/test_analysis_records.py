@@ -46,7 +46,7 @@ def test_seed_keys_and_shape() -> None:
     assert analysis["power"]["metrics"]["tokens_total"]["n_per_arm_for_target"] >= 2
     assert [c["id"] for c in analysis["validity"]["criteria"]] == [
         "min_trials", "treatment_verification", "significance", "large_effect", "consistency",
-        "no_contamination", "trials_completed", "sandbox"]
+        "no_contamination", "no_tampering", "trials_completed", "sandbox"]
     assert analysis["sufficiency"] == {"ok": True, "problems": []}
     assert "verify:python -m unittest" in analysis["metrics"]
     assert analysis["comparisons"][0]["per_task"]["demo"]["metrics"]["tokens_total"] == tokens
@@ -159,6 +159,16 @@ def test_exclusions_failed_counts_timeouts_do_not() -> None:
     assert criteria["trials_completed"]["passed"] is False
     assert criteria["no_contamination"]["passed"] is True  # the contaminated trial is in the treatment arm
     assert criteria["no_contamination"]["numbers"]["contaminated"]["popkit-ops"] == 1
+
+
+def test_tampered_trial_is_excluded_counted_and_fails_validity() -> None:
+    records = synthetic.make_records(trials=4, statuses={("demo", "popkit-ops", 2): "tampered"})
+    analysis = analyze_records(records)
+    assert analysis["exclusions"]["by_reason"] == {"tampered": 1}
+    assert analysis["metrics"]["success"]["popkit-ops"]["n"] == 3  # never a success: not in the statistics
+    criteria = {c["id"]: c for c in analysis["validity"]["criteria"]}
+    assert criteria["no_tampering"]["passed"] is False
+    assert criteria["no_tampering"]["numbers"]["tampered"] == {"baseline": 0, "popkit-ops": 1}
 
 
 def test_contaminated_baseline_fails_validity() -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from records import build_record
 
 from popkit_bench.cli import main
 
@@ -16,7 +17,7 @@ def make_run(folder: Path, arms: dict[str, list[float]], task: str = "t1") -> Pa
     for arm, values in arms.items():
         for i, value in enumerate(values, start=1):
             metrics = {"tokens_total": value, "duration_s": value / 100, "success": 1, "tool_calls": 3}
-            lines.append({"task_id": task, "arm": arm, "trial": i, "status": "completed", "metrics": metrics})
+            lines.append(build_record(task, arm, i, status="completed", metrics=metrics))
     (folder / "results.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     (folder / "run.json").write_text(json.dumps({"trials_requested": {task: {a: len(v) for a, v in arms.items()}}}))
     return folder

@@ -76,6 +76,8 @@ def test_top_level_turns_shortcut() -> None:
      "variants[1].name"),
     ({"play": "x", "variants": [{"name": "a"}]}, "variants[0].turns"),
     ({"play": "x", "turns": [{"text": "a"}], "extra": 1}, "extra"),
+    ({"play": "x", "turns": [{"text": "a"}], "fail_first": {"requests": 1, "after": -1}}, "fail_first.after"),
+    ({"play": "x", "turns": [{"text": "a"}], "fail_first": {"requests": 1, "status": 200}}, "fail_first.status"),
 ])
 def test_invalid_plays_name_the_field(doc: dict, field: str) -> None:
     with pytest.raises(InputError) as info:

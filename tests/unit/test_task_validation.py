@@ -70,7 +70,7 @@ MALFORMED = [
      "non-empty list", 8),
     ("verification not a string", GOOD.replace("  - python3 -m unittest -q", "  - 42"), "command string", 9),
     ("unbalanced quote", GOOD.replace("  - python3 -m unittest -q", "  - python3 -c 'print(1)"), "cannot be split", 9),
-    ("timeout negative", GOOD.replace("timeout_seconds: 300", "timeout_seconds: -5"), "positive number", 12),
+    ("timeout negative", GOOD.replace("timeout_seconds: 300", "timeout_seconds: -5"), "positive finite number", 12),
     ("difficulty", GOOD.replace("difficulty: easy", "difficulty: impossible"), "invalid difficulty", 13),
     ("unknown field", GOOD + "colour: blue\n", "unknown field 'colour'", 15),
     ("prompt not text", GOOD.replace("user_prompt: |\n  Please fix the bug.\n", "user_prompt: [1, 2]\n"),

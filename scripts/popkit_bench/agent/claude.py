@@ -3,7 +3,8 @@
 stream-json in and out, `--permission-prompt-tool stdio`: the prompt goes in on stdin, questions
 (AskUserQuestion) and permission requests come back as control requests and are answered from the task's
 responses file (agent/host.py), identically in every arm. Isolated config; the process tree is killed on
-timeout.
+timeout. No `--strict-mcp-config`: it would also stop the plugin's own MCP servers; the user's MCP servers
+stay out through the fresh CLAUDE_CONFIG_DIR and `--setting-sources ""`.
 """
 
 from __future__ import annotations
@@ -68,7 +69,6 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
         "--permission-prompt-tool", "stdio",
         "--session-id", request.session_id,
         "--setting-sources", request.setting_sources,
-        "--strict-mcp-config",
         "--permission-mode", request.permission_mode,
     ]
     if request.allowed_tools:

@@ -1,5 +1,5 @@
-"""The seed's success criteria as a checklist, each pass/fail with its numbers (plus contamination and
-trials completed vs requested)."""
+"""The seed's success criteria as a checklist, each pass/fail with its numbers (plus contamination, tampering
+and trials completed vs requested)."""
 
 from __future__ import annotations
 
@@ -154,8 +154,17 @@ def no_contamination(records: list[dict[str, Any]], base: str, treat: str) -> di
                       {"contaminated": counts}, f"{counts[base]} contaminated baseline trial(s)")
 
 
+def no_tampering(records: list[dict[str, Any]], base: str, treat: str) -> dict[str, Any]:
+    """7. No tampered trial: no trial of either arm changed its task's protected files (its tests)."""
+    counts = {arm: sum(1 for r in records if r.get("arm") == arm and r.get("status") == "tampered")
+              for arm in (base, treat)}
+    total = sum(counts.values())
+    return _criterion("no_tampering", "No trial changed the task's protected files", total == 0,
+                      {"tampered": counts}, f"{total} tampered trial(s) (restored before verification, excluded)")
+
+
 def trials_completed(trials: dict[str, dict[str, Any]], arms: list[str]) -> dict[str, Any]:
-    """7. Usable trials vs requested, per arm."""
+    """8. Usable trials vs requested, per arm."""
     numbers = {arm: {k: trials.get(arm, {}).get(k, 0) for k in ("requested", "usable", "completed", "failed")}
                for arm in arms}
     ok = all(n["usable"] >= n["requested"] for n in numbers.values())
@@ -199,6 +208,7 @@ def checklist(*, metrics: dict[str, dict[str, Any]], tables: dict[tuple[str, str
         large_effect(metrics),
         consistency(tables, tasks, arms),
         no_contamination(records, base, treat),
+        no_tampering(records, base, treat),
         trials_completed(trials, arms),
         confinement([r for r in records if r.get("arm") in arms]),
     ]

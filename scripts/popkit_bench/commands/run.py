@@ -9,17 +9,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import EXIT_INTERRUPTED, InputError
+from popkit_bench.agent.preflight import check_before_run
+from popkit_bench.commands.report import redact_pattern
+from popkit_bench.errors import EXIT_INSUFFICIENT_DATA, EXIT_INTERRUPTED, InputError
+from popkit_bench.execution.api_health import ApiStopped, no_usage_reason
 from popkit_bench.execution.benchmark_run import BenchmarkRun, RunRequest, default_parallel
 from popkit_bench.execution.interrupts import RunInterrupted
 from popkit_bench.planning.arm_definition import ArmDefinition
 from popkit_bench.planning.arms_file import ArmsFile, load_arms_file
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
-from popkit_bench.record.rundir import RunDir, default_run_dir
+from popkit_bench.record.journal_text import check_journal
+from popkit_bench.record.rundir import RESULTS, RunDir, default_run_dir
 from popkit_bench.report.publish import analyse_and_report
 from popkit_bench.sandbox.options import add_sandbox_option, sandbox_for
 from popkit_bench.tasks.discovery import resolve_tasks
 from popkit_bench.tasks.spec import load_task
+from popkit_bench.tasks.validate import check_side_files
+from popkit_bench.workspace.task_digests import take_digests
 
 DEFAULT_RUNS_DIR = Path(".popkit") / "runs"
 DEFAULT_REPORT_DIR = Path("docs") / "benchmark" / "results"
@@ -64,10 +70,10 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--parallel", type=positive_int, default=None,
                         help="trials run at once (default: min(CPUs, free GB / 1.5, 8))")
     parser.add_argument("--seed", type=int, default=None, help="seed of the trial order and bootstrap (default 0)")
-    parser.add_argument("--timeout", type=float, help="per-trial timeout in seconds (default: the task's)")
+    parser.add_argument("--timeout", type=positive_float, help="per-trial timeout in seconds (default: the task's)")
     parser.add_argument("--max-turns", type=positive_int, help="passed to claude --max-turns")
-    parser.add_argument("--max-budget-usd", type=float, help="passed to claude --max-budget-usd (per trial)")
-    parser.add_argument("--budget-usd", type=float,
+    parser.add_argument("--max-budget-usd", type=positive_float, help="passed to claude --max-budget-usd (per trial)")
+    parser.add_argument("--budget-usd", type=positive_float,
                         help="budget of the whole run: no trial starts once spent + its expected cost exceeds it")
     parser.add_argument("--retries", type=int, default=None,
                         help="retries of a trial that failed for an infrastructure reason (API 5xx/529, CLI crash "
@@ -83,6 +89,8 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--keep-worktrees", action="store_true", help="keep each trial's worktree")
     parser.add_argument("--claude-bin", help="path of the claude executable")
     parser.add_argument("--json", action="store_true", help="print machine-readable progress events")
+    parser.add_argument("--redact", action="append", default=[], type=redact_pattern, metavar="REGEX",
+                        help="also redact text matching REGEX (RE2 syntax) from the reports; repeatable")
     add_sandbox_option(parser)
 
 
@@ -192,16 +200,34 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
 
 
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
-    """Run, then analyse and report; print the run folder and report paths last."""
+    """Run, then analyse and report; print the run folder and report paths last.
+
+    Without --rehearsal a preflight request checks login, model and API first. A binary results journal or a bad responses file is refused before anything runs; task files changed
+    during the run (digests taken here, at start) stop it before its results are analysed."""
+    check_journal(request.run_dir / RESULTS)
+    check_side_files(request.tasks)
+    digests = take_digests(request.tasks)
+    check_before_run(rehearsal=request.rehearsal, claude_bin=request.claude_bin, model=request.model)
     benchmark = BenchmarkRun(request)
     try:
-        benchmark.execute()
+        records = benchmark.execute()
     except RunInterrupted as exc:
         print(f"popkit-bench: {exc}", file=sys.stderr)
+        digests.verify()
         return finished(request, args, EXIT_INTERRUPTED)
+    except ApiStopped as exc:
+        print(f"popkit-bench: {exc}", file=sys.stderr)
+        digests.verify()
+        return finished(request, args, exc.exit_code)
+    digests.verify()
+    empty = no_usage_reason(records)
+    if empty:
+        print(f"popkit-bench: no verdict: {empty}", file=sys.stderr)
+        return finished(request, args, EXIT_INSUFFICIENT_DATA)
     code = 0
     if not args.no_report:
-        code = analyse_and_report(request.run_dir, args.report_dir, seed=request.seed)
+        code = analyse_and_report(request.run_dir, args.report_dir, seed=request.seed,
+                                  redact=tuple(getattr(args, "redact", None) or ()))
     return finished(request, args, code)
 
 

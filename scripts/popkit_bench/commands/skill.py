@@ -94,6 +94,7 @@ def _folder(path: Path) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from popkit_bench.agent.preflight import check_before_run
     from popkit_bench.execution.progress import make_progress
     from popkit_bench.skill.config import load_config
     from popkit_bench.skill.evals import load_eval_set
@@ -110,6 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         number = args.iteration or next_iteration(workspace)
     iteration = iteration_dir(workspace, number)
     total = len(eval_set.evals) * 2 * cfg.trials_per_eval
+    check_before_run(rehearsal=args.rehearsal, claude_bin=args.claude_bin, model=cfg.model)
     run_iteration(IterationRequest(
         config=cfg, eval_set=eval_set, iteration=iteration, rehearsal=args.rehearsal, claude_bin=args.claude_bin,
         parallel=args.parallel, seed=args.seed, keep_worktrees=args.keep_worktrees,

@@ -43,6 +43,7 @@ from popkit_bench.sandbox.probe import LEVEL_NONE, SandboxChoice
 from popkit_bench.sandbox.runtime import SandboxRuntime
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.workspace.codebase import Codebase, prepare_codebase
+from popkit_bench.workspace.task_digests import take_digests
 
 GB = 1024 ** 3
 MEMORY_PER_TRIAL_GB = 1.5
@@ -106,6 +107,7 @@ class BenchmarkRun:
         self.description = RunDescription(request.run_dir.name, request, list(self.arms.values()), self.baseline)
         self.sequential: SequentialOptions | None = None
         self.stop = threading.Event()
+        self.digests = take_digests(request.tasks)  # checked before each trial starts (a changed task stops the run)
 
     def execute(self) -> list[TrialRecord]:
         """Run every planned trial that has no final record yet; return all records of the run."""
@@ -226,6 +228,7 @@ class BenchmarkRun:
         forbidden = {name: Forbidden.of([a for a in self.arms.values() if a.name != name]) for name in self.arms}
 
         def spec_for(key: TrialKey) -> TrialSpec:
+            self.digests.verify()
             task, arm = self.tasks[key.task_id], self.arms[key.arm]
             url = endpoint.base_url_for(key.slug, task, arm) if endpoint else None
             bin_, version = setup.binaries[arm.name] if setup else (binary, self.description.claude.get("version"))

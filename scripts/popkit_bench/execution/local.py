@@ -78,7 +78,7 @@ class LocalExecutor:
         except WorkspaceError as exc:
             return finish(record, t0, status=ERROR, reason=f"worktree: {exc}")
         paths.config_dir = make_config_dir(spec.config_key or spec.run_id, spec.key.slug)
-        request = agent_request(spec, paths)
+        request = agent_request(spec, paths, record.session_id or str(uuid.uuid4()))
         outcome = self._start_agent(spec, request)
         record.agent_wall_s = round(outcome.wall_s, 3)
         record.exit_code = outcome.exit_code
@@ -104,14 +104,14 @@ def base_record(spec: TrialSpec, session_id: str, executor: str) -> TrialRecord:
                        codebase_commit=spec.codebase.commit, executor=executor)
 
 
-def agent_request(spec: TrialSpec, paths: TrialPaths) -> AgentRequest:
+def agent_request(spec: TrialSpec, paths: TrialPaths, session_id: str) -> AgentRequest:
     """The claude invocation: the run's settings, then the arm's (agent/arm_launch.py: plugins, skills,
     CLAUDE.md in the worktree, MCP config, model, permission mode, settings, appended prompt, env)."""
     settings = spec.settings
     request = AgentRequest(
         prompt=spec.task.user_prompt,
         cwd=paths.worktree,
-        session_id=str(uuid.uuid4()),
+        session_id=session_id,
         config_dir=paths.config_dir or paths.trial_dir,
         stream_path=paths.trial_dir / "stream.jsonl",
         stderr_path=paths.trial_dir / "stderr.txt",

@@ -158,6 +158,8 @@ class TrialRecord:
     executor: str | None = field(default=None, metadata=meta("which executor ran the trial (local, fake, ...)"))
     reused_from: ReusedFrom | None = field(default=None, metadata=meta(
         "run --reuse: the earlier trial this record was copied from (trial_dir is then that trial's folder)"))
+    tampered_paths: list[str] = field(default_factory=list, metadata=meta(
+        "protected paths of the task the trial changed (restored before verification; status tampered)"))
     sandbox: str | None = field(default=None, metadata=meta("the sandbox level the trial ran in: bwrap or none"))
     network: str | None = field(default=None, metadata=meta("what the trial could reach: gateway or full"))
     gateway: GatewayUsage | None = field(default=None, metadata=meta("the model gateway's count for this trial"))

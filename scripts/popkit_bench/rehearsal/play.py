@@ -17,7 +17,7 @@ from popkit_bench.rehearsal.when import WHEN_KEYS, Condition, RequestView, make_
 
 GENERIC_VARIANT = "generic-play"  # the generic play's variant: reports label trials that ran it
 PLAY_KEYS = {"play", "variants", "turns", "subagent_turns", "final_text", "fail_first", "usage_jitter"}
-FAIL_KEYS = {"requests", "status"}
+FAIL_KEYS = {"requests", "status", "after"}
 VARIANT_KEYS = {"name", "when", "turns"}
 TURN_KEYS = {"text", "tool_calls", "usage"}
 CALL_KEYS = {"name", "input"}
@@ -61,13 +61,16 @@ class Variant:
 
 @dataclass(frozen=True)
 class FailFirst:
-    """`fail_first: {requests: N, status: S}`: the server answers the first N main-loop requests it gets
-    for this play (over all sessions of a server, so a retried trial then succeeds) with HTTP status S
-    (e.g. 529 overloaded, 500) and `x-should-retry: false`, so Claude Code ends the session with an API
-    error instead of retrying by itself. Simulates an infrastructure failure for `run --retries`."""
+    """`fail_first: {requests: N, status: S, after: M}`: the server answers the first N main-loop requests
+    it gets for this play (over all sessions of a server, so a retried trial then succeeds), after letting
+    M through (default 0), with HTTP status S (e.g. 529 overloaded, 500, 429 rate limit, 401
+    authentication) in the API's error shape and `x-should-retry: false`, so Claude Code ends the session
+    with an API error instead of retrying by itself. Simulates an infrastructure failure for `run
+    --retries`, or (with `after`) credentials revoked in the middle of a run."""
 
     requests: int
     status: int = 529
+    after: int = 0
 
 
 @dataclass(frozen=True)
@@ -184,12 +187,13 @@ class _Parser:
 
     def fail_first(self, value: Any) -> FailFirst:
         value = self.mapping(value, "fail_first", FAIL_KEYS)
-        requests, status = value.get("requests"), value.get("status", 529)
-        if isinstance(requests, bool) or not isinstance(requests, int) or requests < 0:
-            raise self.fail("fail_first.requests", "must be a whole number >= 0")
+        requests, status, after = value.get("requests"), value.get("status", 529), value.get("after", 0)
+        for where, number in (("requests", requests), ("after", after)):
+            if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+                raise self.fail(f"fail_first.{where}", "must be a whole number >= 0")
         if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
-            raise self.fail("fail_first.status", "must be an HTTP error status", "e.g. 529 or 500")
-        return FailFirst(requests, status)
+            raise self.fail("fail_first.status", "must be an HTTP error status", "e.g. 529, 500, 429 or 401")
+        return FailFirst(requests, status, after)
 
     def variants(self, value: Any) -> tuple[Variant, ...]:
         if not isinstance(value, list) or not value:

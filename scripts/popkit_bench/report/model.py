@@ -23,6 +23,7 @@ from popkit_bench.report import (
 from popkit_bench.report.load import USABLE, RunData
 from popkit_bench.report.model_source import model_source
 from popkit_bench.report.verdict import comparisons, verdict_sentence
+from popkit_shared.redact import Redactor
 
 REPORT_KIND = "popkit-bench-report"
 REPORT_SCHEMA = 1
@@ -121,8 +122,16 @@ def comparison_view(comp: dict[str, Any], run: RunData) -> dict[str, Any]:
 
 
 def build_model(run: RunData, analysis: dict[str, Any] | None,
-                limits: trials_view.Limits | None = None) -> dict[str, Any]:
-    """The whole report as data."""
+                limits: trials_view.Limits | None = None, redactor: Redactor | None = None) -> dict[str, Any]:
+    """The whole report as data, secrets redacted (`redaction` says how many; the default Redactor has the
+    built-in patterns and this process's credential values)."""
+    redactor = redactor or Redactor()
+    model = redactor.redact_data(_model(run, analysis, limits))
+    model["redaction"] = redactor.summary()
+    return model
+
+
+def _model(run: RunData, analysis: dict[str, Any] | None, limits: trials_view.Limits | None) -> dict[str, Any]:
     limits = limits or trials_view.Limits.for_size(len(run.records))
     tasks = run.task_ids()
     arms = run.arm_names()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import InputError
+from popkit_bench.errors import InputError, is_nonnegative_number, is_positive_number
 from popkit_bench.skill.jsonio import line_of, read_json
 
 SKILL_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -135,8 +135,8 @@ def _options(data: dict[str, Any], fail: Any) -> dict[str, Any]:
     if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
         raise fail("parallel", f"must be a whole number >= 1, got {parallel!r}", "trials run at once, e.g. 4")
     timeout = data.get("timeout_seconds")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise fail("timeout_seconds", f"must be a positive number, got {timeout!r}", "seconds per trial")
+    if timeout is not None and not is_positive_number(timeout):
+        raise fail("timeout_seconds", f"must be a positive finite number, got {timeout!r}", "seconds per trial")
     model = data.get("model")
     if model is not None and (not isinstance(model, str) or not model):
         raise fail("model", "must be a model name or null", "e.g. claude-sonnet-4-5")
@@ -154,8 +154,8 @@ def parse_thresholds(value: Any, fail: Any) -> dict[str, float]:
     for key, number in value.items():
         if key not in DEFAULT_THRESHOLDS:
             raise fail(f"thresholds.{key}", "unknown threshold", "one of " + ", ".join(DEFAULT_THRESHOLDS))
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
-            raise fail(f"thresholds.{key}", f"must be a number >= 0, got {number!r}", "a number")
+        if not is_nonnegative_number(number):
+            raise fail(f"thresholds.{key}", f"must be a finite number >= 0, got {number!r}", "a number")
         if key == "min_pass_rate" and number > 1:
             raise fail("thresholds.min_pass_rate", f"must be between 0 and 1, got {number!r}", "e.g. 0.8")
         out[key] = number
@@ -179,6 +179,6 @@ def _grader(value: Any, base: Path, fail: Any) -> GraderConfig | None:
         if not play_path.is_file():
             raise fail("llm_grader.rehearsal_play", f"file {play!r} not found", "a play file for the grader")
     timeout = value.get("timeout_seconds", 300)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise fail("llm_grader.timeout_seconds", "must be a positive number", "seconds")
+    if not is_positive_number(timeout):
+        raise fail("llm_grader.timeout_seconds", f"must be a positive finite number, got {timeout!r}", "seconds")
     return GraderConfig(model=value.get("model"), rehearsal_play=play_path, timeout_seconds=timeout)

@@ -8,6 +8,7 @@ from typing import Any
 from popkit_bench.report.fmt import kilo, sd, secs, share, signed_format, times
 from popkit_bench.report.render import environment
 from popkit_bench.skill.gate import GateFailure, ungraded_evals
+from popkit_shared.redact import Redactor
 
 RERUN = "`popkit-bench skill run CONFIG.json` (in Claude Code: `/popkit-ops:benchmark skill run CONFIG.json`)"
 RATIO_NOTE = ("improvement_ratio = with-skill pass rate / baseline pass rate (above 1: the skill passes more); "
@@ -137,7 +138,8 @@ def render_html(ctx: dict[str, Any]) -> str:
 
 
 def write_reports(folder: Path, ctx: dict[str, Any]) -> list[Path]:
-    """report.md and report.html in the iteration folder."""
+    """report.md and report.html in the iteration folder (secrets in trial-derived text redacted)."""
+    ctx = Redactor().redact_data(ctx)
     md, html = folder / "report.md", folder / "report.html"
     md.write_text(render_markdown(ctx), encoding="utf-8")
     html.write_text(render_html(ctx), encoding="utf-8")

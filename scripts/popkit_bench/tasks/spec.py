@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import InputError, read_input_text
+from popkit_bench.errors import InputError, is_positive_number, read_input_text
 from popkit_shared.yaml_lines import YamlSyntaxError, load_with_lines
 
 TASK_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -19,7 +19,8 @@ DIFFICULTIES = ("easy", "medium", "hard")
 REQUIRED = ("id", "category", "description", "codebase", "initial_state", "user_prompt", "verification")
 OPTIONAL = (
     "expected_outcomes", "timeout_seconds", "difficulty", "tags", "shell",
-    "responses", "play", "solution", "verification_timeout_seconds", "network",
+    "responses", "play", "solution", "verification_timeout_seconds", "protected_paths", "allow_external_codebase",
+    "network",
 )
 # `network`: what a confined trial may reach. gateway = only the model gateway (default); full = any host.
 NETWORK_MODES = ("gateway", "full")
@@ -59,6 +60,8 @@ class TaskSpec:
     responses_path: Path | None = None
     play_path: Path | None = None
     solution_path: Path | None = None
+    protected_paths: tuple[str, ...] = ()  # restored from the task's ref before verification
+    allow_external_codebase: bool = False  # a non-git codebase folder outside the task's folder may be copied
     network: str = "gateway"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -170,19 +173,25 @@ def _optional_fields(data: dict[str, Any], fail: Any) -> dict[str, Any]:
     if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
         raise fail("expected_outcomes", "must be a list of strings", "a YAML list of text items")
     timeout = data.get("timeout_seconds", DEFAULT_TIMEOUT_S)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise fail("timeout_seconds", f"must be a positive number, got {timeout!r}", "seconds, e.g. 600")
+    if not is_positive_number(timeout):
+        raise fail("timeout_seconds", f"must be a positive finite number, got {timeout!r}", "seconds, e.g. 600")
     difficulty = data.get("difficulty")
     if difficulty is not None and difficulty not in DIFFICULTIES:
         raise fail("difficulty", f"invalid difficulty {difficulty!r}", "one of " + ", ".join(DIFFICULTIES))
     tags = data.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise fail("tags", "must be a list of strings", "e.g. [python, http]")
+
+    protected = _protected_paths(data.get("protected_paths"), fail)
+    allow_external = data.get("allow_external_codebase", False)
+    if not isinstance(allow_external, bool):
+        raise fail("allow_external_codebase", "must be true or false", "a boolean")
     network = data.get("network", "gateway")
     if network not in NETWORK_MODES:
         raise fail("network", f"invalid network {network!r}", " or ".join(NETWORK_MODES))
     return {"expected_outcomes": tuple(outcomes), "timeout_seconds": int(timeout), "difficulty": difficulty,
-            "tags": tuple(tags), "network": network}
+            "tags": tuple(tags), "protected_paths": protected, "allow_external_codebase": allow_external,
+            "network": network}
 
 
 def _verification(value: Any, default_shell: bool, fail: Any) -> list[VerificationCommand]:
@@ -203,8 +212,8 @@ def _verification(value: Any, default_shell: bool, fail: Any) -> list[Verificati
             item = item.get("command")
             if not isinstance(shell, bool):
                 raise fail(where, "'shell' must be true or false", "a boolean")
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-                raise fail(where, "'timeout_seconds' must be a positive number", "seconds")
+            if not is_positive_number(timeout):
+                raise fail(where, f"'timeout_seconds' must be a positive finite number, got {timeout!r}", "seconds")
         if not isinstance(item, str) or not item.strip():
             raise fail(where, "must be a command string", "text such as 'python -m pytest -q'")
         if not shell:
@@ -215,6 +224,27 @@ def _verification(value: Any, default_shell: bool, fail: Any) -> list[Verificati
                 raise fail(where, f"cannot be split into arguments: {exc}", "balanced quotes") from None
         commands.append(VerificationCommand(command=item.strip(), shell=shell, timeout_seconds=int(timeout)))
     return commands
+
+
+def _protected_paths(value: Any, fail: Any) -> tuple[str, ...]:
+    """`protected_paths`: files or folders of the codebase, relative, inside it (no '..', no '.git')."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise fail("protected_paths", "must be a non-empty list of paths", "e.g. [tests/, test_calc.py]")
+    out = []
+    for index, item in enumerate(value):
+        where = f"protected_paths[{index}]"
+        if not isinstance(item, str) or not item.strip() or "\x00" in item:
+            raise fail(where, f"must be a path, got {item!r}", "a path relative to the codebase root")
+        parts = Path(item.strip()).parts
+        if Path(item.strip()).is_absolute() or ".." in parts or ".git" in parts or item.strip() in (".", "./"):
+            raise fail(where, f"path {item!r} is not inside the codebase",
+                       "a relative path without '..' or '.git', not the whole codebase")
+        out.append(Path(item.strip()).as_posix())
+    return tuple(out)
 
 
 def _side_file(data: dict, key: str, default: Path, folder: Path, fail: Any) -> Path | None:

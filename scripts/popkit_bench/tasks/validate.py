@@ -20,6 +20,13 @@ def load_responses(path: Path):
         raise InputError(exc.detail, file=exc.file, field=exc.field, line=exc.line, expected=exc.expected) from None
 
 
+def check_side_files(tasks: list) -> None:
+    """Validate every task's responses file before a run starts (a bad one is exit 2, not N errored trials)."""
+    for task in tasks:
+        if task.responses_path:
+            load_responses(task.responses_path)
+
+
 def files_to_check(paths: list[str]) -> list[Path]:
     """Expand folders into their task, responses and play files."""
     out: list[Path] = []
