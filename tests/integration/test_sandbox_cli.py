@@ -124,3 +124,38 @@ def test_verification_runs_confined_without_network(tmp_path: Path) -> None:
                                               {"PATH": "/usr/bin:/bin"}, worktree, [worktree], net=False)
     done = subprocess.run(argv, env=env, cwd=worktree, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_subscription_login_stays_with_the_gateway(tmp_path: Path, claude_bin: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real run with only a login file: the gateway authenticates with it; the trial never sees it."""
+    from popkit_bench.cli import main
+    from popkit_bench.record.journal import read_journal_json
+
+    require_bwrap()
+    oauth = "sk-ant-oat01-popkit-login-" + "7" * 24
+    login = tmp_path / "claude-home"
+    login.mkdir()
+    (login / ".credentials.json").write_text(json.dumps({"claudeAiOauth": {
+        "accessToken": oauth, "refreshToken": "sk-ant-ort01-popkit-refresh", "expiresAt": 4102444800000,
+        "scopes": ["user:inference", "user:profile"], "subscriptionType": "pro"}}))
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(login))
+    probe = 'cat "$CLAUDE_CONFIG_DIR/.credentials.json"'  # the trial looks for a login in its config folder
+    play = parse_play({"play": "probe", "turns": [
+        {"tool_calls": [{"name": "Bash", "input": {"command": probe, "description": "probe"}}]}, {"text": "Done."}]})
+    with RehearsalServer(play, keep_requests=True) as model:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", model.base_url)
+        run_dir = tmp_path / "run"
+        code = main(["run", "pagination-off-by-one", "--trials", "1", "--parallel", "2", "--sandbox", "bwrap",
+                     "--run-dir", str(run_dir), "--report-dir", str(tmp_path / "reports")])
+        auth = {r["headers"].get("authorization") or r["headers"].get("Authorization") for r in model.requests()}
+    assert code in (0, 3)
+    records = read_journal_json(run_dir / "results.jsonl")
+    assert [r["status"] for r in records] == ["completed", "completed"], [r["status_reason"] for r in records]
+    assert auth == {f"Bearer {oauth}"} and all(r["gateway"]["requests"] > 0 for r in records)
+    for path in run_dir.rglob("*"):
+        assert not path.is_file() or oauth not in path.read_bytes().decode(errors="replace"), path
+    streams = "".join((run_dir / r["trial_dir"] / "stream.jsonl").read_text() for r in records)
+    assert "credentials.json: No such file or directory" in streams  # the probe ran and found no login
