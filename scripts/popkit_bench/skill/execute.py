@@ -8,7 +8,7 @@ trial its worktree is graded against the eval's assertions and its run folder wr
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,9 @@ from popkit_bench.execution.spec import TrialSettings, TrialSpec
 from popkit_bench.planning.plan import Arm, Plan, TrialKey, make_plan, plan_from_json
 from popkit_bench.record.rundir import RunDir, RunLock, utc_now
 from popkit_bench.record.trial_record import ERROR, TrialRecord
+from popkit_bench.sandbox.executor import ConfinedExecutor
+from popkit_bench.sandbox.probe import LEVEL_NONE, SandboxChoice
+from popkit_bench.sandbox.runtime import SandboxRuntime
 from popkit_bench.skill.checks import LlmJudge, TrialOutput, grade
 from popkit_bench.skill.config import BenchmarkConfig
 from popkit_bench.skill.evals import EvalCase, EvalSet
@@ -62,6 +65,7 @@ class IterationRequest:
     timeout_s: float | None = None
     retries: int = 1
     budget_usd: float | None = None
+    sandbox: SandboxChoice = field(default_factory=lambda: SandboxChoice(LEVEL_NONE, LEVEL_NONE))
 
 
 def previous_skill(cfg: BenchmarkConfig, iteration: Path) -> Path:
@@ -219,13 +223,19 @@ class IterationSetup:
                                   retries=self.req.retries, budget_usd=self.req.budget_usd,
                                   resume_hint=f"popkit-bench skill run {self.req.config.path} "
                                               f"--iteration {iteration_number(self.req.iteration)} --resume")
-        scheduler = Scheduler(self.run, LocalExecutor(self.run.path / "worktrees"), self.spec_maker(endpoint),
-                              options, progress, after_trial=self.grader(endpoint))
+        runtime = SandboxRuntime(self.req.sandbox, run_dir=self.run.path, claude_binary=self.binary,
+                                 scripted=endpoint is not None, run_budget_usd=self.req.budget_usd)
+        root = self.run.path / "worktrees"
+        executor = ConfinedExecutor(runtime, lambda confinement: LocalExecutor(root, confinement=confinement))
+        scheduler = Scheduler(self.run, executor, self.spec_maker(endpoint), options, progress,
+                              after_trial=self.grader(endpoint))
         try:
             if endpoint is not None:
                 endpoint.start()
+            runtime.start()
             return scheduler.run(self.plan)
         finally:
+            runtime.stop()
             if endpoint is not None:
                 endpoint.stop()
             remove_worktrees(self.run.path, set())
