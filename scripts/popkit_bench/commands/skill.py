@@ -83,6 +83,7 @@ def register_triggers(verbs: argparse._SubParsersAction) -> None:
     trig.add_argument("--json", action="store_true", help="machine-readable progress events")
     trig.add_argument("--max-turns", type=positive_int, help="turn limit per session (default: none)")
     trig.add_argument("--claude-bin", help="path of the claude executable")
+    add_sandbox_option(trig)
     trig.set_defaults(func=cmd_triggers)
 
 
@@ -162,7 +163,7 @@ def cmd_triggers(args: argparse.Namespace) -> int:
         config=args.config, queries=args.queries, runs=args.runs, rehearsal=args.rehearsal, compare=args.compare,
         holdout=args.holdout, seed=args.seed, output=args.output, parallel=args.parallel, timeout_s=args.timeout,
         max_turns=args.max_turns, claude_bin=args.claude_bin, retries=max(0, args.retries),
-        budget_usd=args.budget_usd, json=args.json,
+        budget_usd=args.budget_usd, json=args.json, sandbox=sandbox_for(args.sandbox),
     ))
     doc = outcome.document
     c = doc["confusion"]
