@@ -228,7 +228,7 @@ class IterationSetup:
         root = self.run.path / "worktrees"
         executor = ConfinedExecutor(runtime, lambda confinement: LocalExecutor(root, confinement=confinement))
         scheduler = Scheduler(self.run, executor, self.spec_maker(endpoint), options, progress,
-                              after_trial=self.grader(endpoint))
+                              after_trial=self.grader(endpoint, runtime))
         try:
             if endpoint is not None:
                 endpoint.start()
@@ -256,7 +256,7 @@ class IterationSetup:
 
         return spec_for
 
-    def grader(self, endpoint: Any) -> Any:
+    def grader(self, endpoint: Any, runtime: SandboxRuntime | None = None) -> Any:
         """The scheduler's after_trial: rehearsal.json, then grade the worktree and write the run folder."""
         cfg = self.req.config
 
@@ -269,7 +269,7 @@ class IterationSetup:
                 from popkit_bench.skill.llm_grader import make_judge
 
                 judge = make_judge(cfg.llm_grader, self.binary, trial_dir / "grader", self.config_key,
-                                   endpoint=endpoint, expected_output=case.expected_output)
+                                   endpoint=endpoint, expected_output=case.expected_output, runtime=runtime)
             try:
                 finish_trial(self.req.iteration, self.run, key, record, case, judge)
             except Exception as exc:  # grading must not stop the other trials: record and exclude this one
