@@ -86,6 +86,16 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
     return argv + list(request.extra_args)
 
 
+def install_root(binary: Path) -> Path:
+    """The folder a CLI was installed into (the parent of its node_modules), so a sandbox can show the whole
+    install (the .bin link and what it points to); the binary's own folder otherwise."""
+    path = Path(binary)
+    for parent in path.parents:
+        if parent.name == "node_modules":
+            return parent.parent
+    return path.resolve().parent
+
+
 def run_claude(binary: Path, request: AgentRequest, confinement: Any = None) -> AgentOutcome:
     """Run claude as its host to completion or timeout; stdout (stream-json) and stderr go to files.
 
@@ -93,7 +103,7 @@ def run_claude(binary: Path, request: AgentRequest, confinement: Any = None) -> 
     argv = build_argv(binary, request)
     env = trial_env(request.config_dir, base_url=request.base_url, extra=request.extra_env)
     if confinement is not None:
-        readonly = [Path(binary).resolve().parent, *request.plugin_dirs]
+        readonly = [install_root(binary), Path(binary).resolve().parent, *request.plugin_dirs]
         argv, env = confinement.wrap(argv, env, cwd=request.cwd, writable=[request.cwd, request.config_dir],
                                      readonly=readonly)
     host = SessionHost(prompt=request.prompt, session_id=request.session_id,
