@@ -118,3 +118,16 @@ def test_earlier_runs_are_hidden_with_the_run_folder(tmp_path: Path) -> None:
     runs = tmp_path / ".popkit" / "runs"
     assert hidden_folders(runs / "r2") == [runs / "r2", runs]
     assert hidden_folders(tmp_path / "my-run") == [tmp_path / "my-run"]
+
+
+def test_a_symlinked_tool_folder_is_bound_at_its_real_path(tmp_path) -> None:
+    """A checkout's `.venv` is a symlink to ~/.cache/... (make keeps it out of the plugin tree): bwrap cannot
+    mount onto a symlink, so the folder is bound where it really is."""
+    from popkit_bench.sandbox.paths import unique_outside_system
+
+    real = tmp_path / "cache" / "venv"
+    real.mkdir(parents=True)
+    link = tmp_path / "checkout" / ".venv"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    assert unique_outside_system([link, real]) == [real]

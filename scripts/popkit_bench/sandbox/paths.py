@@ -61,10 +61,12 @@ def tool_dirs(claude_binary: Path | None) -> list[Path]:
 
 
 def unique_outside_system(paths: list[Path]) -> list[Path]:
-    """Existing paths not under a system folder, de-duplicated, in order."""
+    """Existing paths not under a system folder, de-duplicated, in order; each as its real path (a symlinked
+    folder such as a checkout's `.venv` -> ~/.cache/... cannot be a bind destination, but its target can, and
+    the link itself stays visible where the checkout is)."""
     out: list[Path] = []
     for path in paths:
-        path = Path(os.path.abspath(path))
+        path = Path(os.path.realpath(path))
         if path.exists() and not is_system_path(path) and path != Path("/") and path not in out:
             out.append(path)
     return out
