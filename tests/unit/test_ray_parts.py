@@ -1,0 +1,185 @@
+"""Pieces of the Ray executor that need no cluster: codebase bundles, artifact archives, the API gate, the
+worker's scratch-folder run and CLI check, and the scripted model's per-turn delay."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from popkit_bench.errors import InputError
+from popkit_bench.execution.ray.archive import ArchiveError, pack, unpack
+from popkit_bench.execution.ray.bundle import BundleStore, create_bundle, unbundle
+from popkit_bench.execution.ray.connect import is_local, node_label
+from popkit_bench.execution.ray.gate import ApiGate
+from popkit_bench.execution.ray.worker import cli_problem, execute_here
+from popkit_bench.rehearsal import RehearsalServer, parse_play
+from popkit_bench.workspace.codebase import Codebase
+from popkit_bench.workspace.git import commit_folder, git
+
+
+def make_codebase(tmp_path: Path) -> Codebase:
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "app.py").write_text("print('v1')\n")
+    commit_folder(repo, "v1")
+    first = git("rev-parse", "HEAD", cwd=repo).strip()
+    (repo / "src" / "app.py").write_text("print('v2')\n")
+    git("commit", "-qam", "v2", cwd=repo)
+    return Codebase(repo, first, "main", "bundled:repo", "digest")
+
+
+def test_bundle_carries_the_trial_commit_and_nothing_is_left_in_the_run_repo(tmp_path: Path) -> None:
+    codebase = make_codebase(tmp_path)
+    refs_before = git("for-each-ref", cwd=codebase.repo)
+    data = create_bundle(codebase.repo, codebase.commit)
+    assert git("for-each-ref", cwd=codebase.repo) == refs_before
+    local = unbundle(data, tmp_path / "node" / "repo", codebase)
+    assert local.repo == tmp_path / "node" / "repo" and local.commit == codebase.commit
+    assert (local.source, local.ref, local.digest) == (codebase.source, codebase.ref, codebase.digest)
+    shown = git("show", f"{codebase.commit}:src/app.py", cwd=local.repo)
+    assert shown == "print('v1')\n"
+    git("worktree", "add", "-q", "--detach", str(tmp_path / "wt"), local.commit, cwd=local.repo)
+    assert (tmp_path / "wt" / "src" / "app.py").read_text() == "print('v1')\n"
+
+
+def test_bundle_store_puts_each_codebase_once(tmp_path: Path) -> None:
+    codebase = make_codebase(tmp_path)
+    puts: list[bytes] = []
+    store = BundleStore(put=lambda data: puts.append(data) or len(puts))
+    refs = {store.ref_for(codebase) for _ in range(5)}
+    assert refs == {1} and len(puts) == 1 and len(store) == 1
+
+
+def test_archive_round_trip_keeps_files_and_folders(tmp_path: Path) -> None:
+    trial = tmp_path / "trial"
+    (trial / "transcript" / "sub").mkdir(parents=True)
+    (trial / "stream.jsonl").write_text('{"type": "result"}\n')
+    (trial / "transcript" / "sub" / "agent.jsonl").write_bytes(b"\x00binary")
+    (trial / "link").symlink_to("/etc/passwd")
+    names = unpack(pack(trial), tmp_path / "out")
+    assert (tmp_path / "out" / "stream.jsonl").read_text() == '{"type": "result"}\n'
+    assert (tmp_path / "out" / "transcript" / "sub" / "agent.jsonl").read_bytes() == b"\x00binary"
+    assert "link" not in names and not (tmp_path / "out" / "link").exists()
+
+
+def hostile(member: tarfile.TarInfo, payload: bytes = b"x") -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        member.size = len(payload) if member.isfile() else 0
+        tar.addfile(member, io.BytesIO(payload) if member.isfile() else None)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("member", [
+    tarfile.TarInfo("../escape.txt"),
+    tarfile.TarInfo("/tmp/absolute.txt"),
+    tarfile.TarInfo("a/../../escape.txt"),
+])
+def test_archive_refuses_paths_leaving_the_trial_folder(tmp_path: Path, member: tarfile.TarInfo) -> None:
+    with pytest.raises(ArchiveError, match="leaves the trial folder"):
+        unpack(hostile(member), tmp_path / "out")
+    assert not (tmp_path / "escape.txt").exists() and not list((tmp_path / "out").iterdir())
+
+
+def test_archive_refuses_links_and_oversize(tmp_path: Path) -> None:
+    link = tarfile.TarInfo("passwd")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    with pytest.raises(ArchiveError, match="not a regular file"):
+        unpack(hostile(link), tmp_path / "out")
+    with pytest.raises(ArchiveError, match="exceed the limit"):
+        unpack(hostile(tarfile.TarInfo("big"), b"y" * 100), tmp_path / "out2", limit=10)
+    assert not list((tmp_path / "out2").iterdir())
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_gate_limits_concurrency_across_holders() -> None:
+    gate = ApiGate(max_concurrent=2)
+    assert gate.try_acquire("a", "node1") == 0 and gate.try_acquire("b", "node2") == 0
+    assert gate.try_acquire("c", "node1") > 0
+    assert gate.try_acquire("a", "node1") == 0  # already held: idempotent
+    assert gate.release("a") and not gate.release("a")
+    assert gate.try_acquire("c", "node1") == 0
+    assert gate.stats() == {"held": 2, "granted": 3, "peak": 2, "max_concurrent": 2, "rate_per_min": None}
+
+
+def test_gate_rate_is_a_token_bucket() -> None:
+    clock = Clock()
+    gate = ApiGate(rate_per_min=30, clock=clock)  # one start every 2 s
+    assert gate.try_acquire("a") == 0
+    assert gate.try_acquire("b") == pytest.approx(2.0)
+    clock.now = 1.5
+    assert gate.try_acquire("b") == pytest.approx(0.5)
+    clock.now = 2.0
+    assert gate.try_acquire("b") == 0
+    clock.now = 100.0  # a long pause saves up at most `burst` starts
+    assert gate.try_acquire("c") == 0 and gate.try_acquire("d") > 0
+
+
+def test_worker_runs_in_a_scratch_folder_it_removes_and_returns_the_artifacts(tmp_path: Path) -> None:
+    seen: dict[str, Path] = {}
+
+    def runner(spec_json, bundle, scratch, trial_dir, stop):
+        seen["scratch"] = scratch
+        (trial_dir / "stream.jsonl").write_text(json.dumps(spec_json) + "\n")
+        (trial_dir / "transcript").mkdir()
+        (trial_dir / "transcript" / "s.jsonl").write_bytes(bundle)
+        return {"status": "completed"}
+
+    out = execute_here({"key": "t-a-1"}, b"bundle-bytes", threading.Event(), runner)
+    assert out["record"] == {"status": "completed"} and not seen["scratch"].exists()
+    unpack(out["archive"], tmp_path / "trial")
+    assert (tmp_path / "trial" / "transcript" / "s.jsonl").read_bytes() == b"bundle-bytes"
+    assert json.loads((tmp_path / "trial" / "stream.jsonl").read_text()) == {"key": "t-a-1"}
+
+
+def test_worker_harness_crash_is_an_infrastructure_error() -> None:
+    def runner(*_args):
+        raise OSError("disk full")
+
+    out = execute_here({}, b"", threading.Event(), runner)
+    assert out == {"infra_error": "node: the trial's harness failed: OSError: disk full"}
+
+
+def test_node_without_the_pinned_cli_says_why(tmp_path: Path, claude_bin: Path) -> None:
+    assert cli_problem("2.1.330", str(claude_bin)) is None
+    wrong = cli_problem("9.9.9", str(claude_bin))
+    assert wrong is not None and "version 2.1.330, the run pinned 9.9.9" in wrong
+    missing = cli_problem("2.1.330", str(tmp_path / "nope" / "claude"))
+    assert missing is not None and missing.startswith("no Claude Code CLI on this node")
+
+
+def test_addresses_and_labels() -> None:
+    assert is_local(None) and is_local("127.0.0.1:6379") and is_local("ray://localhost:10001")
+    assert not is_local("10.0.0.5:6379")
+    assert node_label("127.0.0.1", "0123456789abcdef") == "127.0.0.1/01234567"
+
+
+def test_play_turn_delay_is_validated_and_slows_main_loop_replies() -> None:
+    with pytest.raises(InputError, match="turn_delay_s"):
+        parse_play({"turns": [{"text": "hi"}], "turn_delay_s": -1})
+    play = parse_play({"turns": [{"text": "hi"}], "turn_delay_s": 0.4})
+    assert play.turn_delay_s == 0.4
+    from tests.unit.test_rehearsal_server import ask
+
+    with RehearsalServer(play) as server:
+        body = {"model": "m", "max_tokens": 10, "tools": [{"name": "Bash"}],
+                "messages": [{"role": "user", "content": "go"}]}
+        t0 = time.monotonic()
+        reply = ask(server.base_url, body)
+        assert time.monotonic() - t0 >= 0.4 and reply["content"][0]["text"] == "hi"
+        t0 = time.monotonic()
+        ask(server.base_url, {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "t"}]})
+        assert time.monotonic() - t0 < 0.4  # a side request (no tools) is not a turn
