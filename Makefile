@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,ray]'
 	touch $@
 
 env: $(VENV)/.installed

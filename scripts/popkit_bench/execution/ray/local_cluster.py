@@ -1,0 +1,78 @@
+"""A multi-node Ray cluster on this machine, all on 127.0.0.1 (tests and benchmarks/bench_ray.py).
+
+Every node is its own raylet (ray.cluster_utils.Cluster), so killing one is a real node loss."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from popkit_bench.execution.ray.connect import LOOPBACK, SLOT_RESOURCE, default_runtime_env, loopback_env
+
+
+def node_args(slots: int, cpus: int | None = None) -> dict[str, Any]:
+    """Arguments of one node: `slots` trial slots (and as many CPUs unless given)."""
+    return {"num_cpus": slots if cpus is None else cpus, "node_ip_address": LOOPBACK,
+            "resources": {SLOT_RESOURCE: slots}, "include_dashboard": False}
+
+
+class LocalCluster:
+    """A head node (`head_slots` trial slots; 0 = it only hosts the driver's actors) plus worker nodes."""
+
+    def __init__(self, worker_slots: list[int], head_slots: int = 0, connect: bool = True) -> None:
+        loopback_env()
+        os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")  # a busy machine starts raylets slowly
+        from ray.cluster_utils import Cluster
+
+        self.cluster = Cluster(initialize_head=False)
+        self.add_node(node_args(head_slots, cpus=max(1, head_slots)))
+        self.workers = [self.add_node(node_args(slots)) for slots in worker_slots]
+        self.cluster.wait_for_nodes()
+        if connect:
+            self.connect()
+
+    @property
+    def address(self) -> str:
+        return self.cluster.address
+
+    def connect(self) -> None:
+        """Make this process the cluster's driver (the popkit code shipped to the nodes)."""
+        import ray
+
+        if not ray.is_initialized():
+            ray.init(address=self.address, _node_ip_address=LOOPBACK, runtime_env=default_runtime_env(),
+                     log_to_driver=False, logging_level="WARNING")
+
+    def add_node(self, args: dict[str, Any], attempts: int = 3) -> Any:
+        """Start one node; Ray gives a raylet 30 s to register, which a loaded machine can miss: then the
+        half-started node's processes (children of this process) are killed and it is started again."""
+        import psutil
+
+        me = psutil.Process()
+        for attempt in range(1, attempts + 1):
+            before = {child.pid for child in me.children(recursive=True)}
+            try:
+                return self.cluster.add_node(**args)
+            except Exception as exc:  # noqa: BLE001 - Ray raises a bare Exception for this
+                if "timed out during startup" not in str(exc) or attempt == attempts:
+                    raise
+                for child in me.children(recursive=True):
+                    if child.pid not in before:
+                        child.kill()
+        raise AssertionError("unreachable")
+
+    def add_worker(self, slots: int = 1) -> Any:
+        node = self.add_node(node_args(slots))
+        self.cluster.wait_for_nodes()
+        return node
+
+    def kill(self, node: Any) -> None:
+        """Kill a worker node at once (its raylet and its workers), as if the machine died."""
+        self.cluster.remove_node(node, allow_graceful=False)
+
+    def shutdown(self) -> None:
+        import ray
+
+        if ray.is_initialized():
+            ray.shutdown()
+        self.cluster.shutdown()
