@@ -8,9 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from popkit_bench.execution.ray.local_cluster import LocalCluster  # before `import ray`: keeps Ray on loopback
+from popkit_bench.execution.ray.local_cluster import LocalCluster  # sets the loopback env before Ray
 
-import ray  # noqa: E402,F401,I001 - the `ray` extra (CI installs it: pip install -e '.[test,ray]')
 
 @pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[LocalCluster]:

@@ -62,6 +62,6 @@ def test_bundle_reaches_both_nodes_and_the_gate_limits_the_cluster(ray_cluster: 
     gate = start_gate("test", max_concurrent=1, rate_per_min=None)
     session = ray.remote(session_on_node).options(num_cpus=1, resources={SLOT_RESOURCE: 1})
     spans = sorted(ray.get([session.remote(gate, f"lease-{i}") for i in range(3)], timeout=120))
-    assert all(later[0] >= earlier[1] - 0.05 for earlier, later in zip(spans, spans[1:])), spans
+    assert all(later[0] >= earlier[1] - 0.05 for earlier, later in zip(spans, spans[1:], strict=False)), spans
     stats = ray.get(gate.stats.remote())
     assert stats["peak"] == 1 and stats["granted"] == 3 and stats["held"] == 0
