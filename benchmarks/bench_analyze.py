@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "shared")]
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "shared"), str(ROOT / "tests")]
 
 from popkit_bench.analysis.analyze import analyze_records  # noqa: E402
 

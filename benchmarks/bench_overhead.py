@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 
 
 def run(trials: int, parallel: int) -> list[float]:
@@ -22,7 +22,7 @@ def run(trials: int, parallel: int) -> list[float]:
                      "--no-report"])
         if code != 0:
             raise SystemExit(f"demo failed with exit code {code}")
-        records = read_results_file(run_dir / "results.jsonl")
+        records = read_journal_json(run_dir / "results.jsonl")
     return [r["wall_s"] - r["agent_wall_s"] for r in records if r.get("agent_wall_s") is not None]
 
 

@@ -20,7 +20,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 
 
 def measure(trials_per_arm: int, parallel: int) -> dict[str, float]:
@@ -34,7 +34,7 @@ def measure(trials_per_arm: int, parallel: int) -> dict[str, float]:
         wall, after = time.monotonic() - t0, os.times()
         if code != 0:
             raise SystemExit(f"demo failed with exit code {code}")
-        records = read_results_file(run_dir / "results.jsonl")
+        records = read_journal_json(run_dir / "results.jsonl")
     cpu = (after.user - before.user) + (after.system - before.system)
     children = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return {"wall_s": wall, "cpu_s": cpu, "children_cpu_s": children, "trials": len(records),

@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "shared")]
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "shared"), str(ROOT / "tests")]
+
+from synthetic_run import RunSpec, write_run  # noqa: E402
 
 from popkit_bench.analysis.analyze import analyze_run  # noqa: E402
 from popkit_bench.report.generate import write_reports  # noqa: E402
-from popkit_bench.report.synthetic import RunSpec, write_run  # noqa: E402
 
 TIME_TARGET_S = 3.0
 SIZE_TARGET_BYTES = 3 * 1024 * 1024

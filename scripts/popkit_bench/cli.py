@@ -24,13 +24,9 @@ VERB_MODULES = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse exits with 2 on bad usage already; keep its message short and clear."""
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """The full parser with every verb module that is present."""
-    parser = _Parser(
+    """The full parser with every verb."""
+    parser = argparse.ArgumentParser(
         prog="popkit-bench",
         description="Benchmark Claude Code plugins and skills against a baseline, with honest statistics.",
     )
@@ -38,13 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     sub.required = True
     for name in VERB_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # verb not built yet
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

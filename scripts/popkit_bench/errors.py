@@ -52,12 +52,6 @@ class InsufficientDataError(BenchError):
     exit_code = EXIT_INSUFFICIENT_DATA
 
 
-class GateFailed(BenchError):
-    """A gate or threshold failed (exit 1)."""
-
-    exit_code = EXIT_GATE_FAILED
-
-
 def read_input_text(path: Path, kind: str = "file") -> str:
     """Read a UTF-8 input file; InputError (file not found, a folder, not UTF-8) instead of a traceback."""
     try:

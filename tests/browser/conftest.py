@@ -14,10 +14,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cdp import Browser, Page  # noqa: E402
 from hostile import PAYLOAD, XSS_IMG, XSS_TEMPLATE  # noqa: E402
+from synthetic_run import BASELINE, TREATMENT, RunSpec, TrialSpec, write_run  # noqa: E402
 
 from popkit_bench.analysis.analyze import analyze_run  # noqa: E402
 from popkit_bench.report.generate import write_reports  # noqa: E402
-from popkit_bench.report.synthetic import BASELINE, TREATMENT, RunSpec, TrialSpec, write_run  # noqa: E402
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from popkit_bench.agent.isolation import make_config_dir, remove_config_dir
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 from popkit_bench.rehearsal.server import RehearsalServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def test_api_key_reaches_the_api_and_never_the_run_folder_or_output(
         requests = server.requests()
     out = capsys.readouterr()
     assert code in (0, 3), out.err[-2000:]  # 1 trial per arm: "too little data to test" is exit 3
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert sorted(r["arm"] for r in records) == ["baseline", "popkit-ops"]
     assert all(r["status"] == "completed" for r in records), [r.get("status_reason") for r in records]
     assert requests, "the trials never reached the API"

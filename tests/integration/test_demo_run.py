@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 
 pytestmark = pytest.mark.real_cli
 
@@ -35,7 +35,7 @@ def result_event(trial_dir: Path) -> dict:
 def test_demo_completes_six_trials_in_two_arms(demo_run: tuple[Path, Path, int]) -> None:
     run_dir, _, code = demo_run
     assert code == 0
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert len(records) == 6
     assert {r["status"] for r in records} == {"completed"}, [r["status_reason"] for r in records]
     assert sorted({r["arm"] for r in records}) == ["baseline", "popkit-ops"]
@@ -48,7 +48,7 @@ def test_demo_completes_six_trials_in_two_arms(demo_run: tuple[Path, Path, int])
 
 
 def test_baseline_is_pure_and_treatment_loads_the_plugin(demo_run: tuple[Path, Path, int]) -> None:
-    records = read_results_file(demo_run[0] / "results.jsonl")
+    records = read_journal_json(demo_run[0] / "results.jsonl")
     for record in records:
         assert record["purity"]["ok"], record["purity"]
         if record["arm"] == "baseline":
@@ -61,7 +61,7 @@ def test_token_totals_equal_model_usage_and_tool_calls_equal_what_the_model_sent
     demo_run: tuple[Path, Path, int],
 ) -> None:
     run_dir = demo_run[0]
-    for record in read_results_file(run_dir / "results.jsonl"):
+    for record in read_journal_json(run_dir / "results.jsonl"):
         trial_dir = run_dir / record["trial_dir"]
         usage = result_event(trial_dir)["modelUsage"]
         expected = {
@@ -82,7 +82,7 @@ def test_token_totals_equal_model_usage_and_tool_calls_equal_what_the_model_sent
 def test_the_plugin_changes_what_the_model_does(demo_run: tuple[Path, Path, int]) -> None:
     run_dir = demo_run[0]
     calls = {"baseline": [], "popkit-ops": []}
-    for record in read_results_file(run_dir / "results.jsonl"):
+    for record in read_journal_json(run_dir / "results.jsonl"):
         calls[record["arm"]].append(record["metrics"]["tool_calls"])
     assert max(calls["popkit-ops"]) < min(calls["baseline"])
 
@@ -115,10 +115,19 @@ def test_no_secret_in_run_folder(demo_run: tuple[Path, Path, int]) -> None:
 
 def test_init_event_lists_the_plugins_command_and_skill(demo_run: tuple[Path, Path, int]) -> None:
     run_dir = demo_run[0]
-    for record in read_results_file(run_dir / "results.jsonl"):
+    for record in read_journal_json(run_dir / "results.jsonl"):
         events = [json.loads(x) for x in (run_dir / record["trial_dir"] / "stream.jsonl").read_text().splitlines()
                   if x.strip()]
         init = next(e for e in events if e.get("type") == "system" and e.get("subtype") == "init")
         listed = set(init.get("slash_commands", [])) | set(init.get("skills", []))
         has_plugin = {"popkit-ops:benchmark", "popkit-ops:pop-benchmark-runner"} <= listed
         assert has_plugin == (record["arm"] == "popkit-ops"), sorted(listed)
+
+
+def test_every_demo_record_validates_against_the_published_schema(demo_run: tuple[Path, Path, int]) -> None:
+    from records import assert_valid_journal
+
+    run_dir, _, _ = demo_run
+    assert assert_valid_journal(run_dir / "results.jsonl") == 6
+    for record in read_journal_json(run_dir / "results.jsonl"):
+        assert record["executor"] == "local" and record["terminal_reason"] and record["final_answer"]

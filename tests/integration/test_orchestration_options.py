@@ -12,9 +12,12 @@ import pytest
 import yaml
 
 from popkit_bench.cli import main
-from popkit_bench.execution.orchestrator import default_parallel
+from popkit_bench.execution.benchmark_run import default_parallel
+from popkit_bench.execution.measure import take_session_facts
 from popkit_bench.execution.retry import infra_failure
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
+from popkit_bench.record.trial_record import TrialRecord
+from popkit_shared.recording import load_stream_json
 
 REPO = Path(__file__).resolve().parents[2]
 TASK = "pagination-off-by-one"
@@ -40,7 +43,7 @@ def test_an_overloaded_api_is_retried_and_recorded_with_its_attempts(tmp_path: P
     code = main(["run", str(task), "--rehearsal", "--trials", "1", "--parallel", "1", "--run-dir", str(run_dir),
                  "--no-report"])
     assert code == 0
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert len(records) == 2 and {r["status"] for r in records} == {"completed"}
     retried = [r for r in records if r["attempts"] == 2]
     assert len(retried) == 1 and [r["attempts"] for r in records].count(1) == 1
@@ -56,7 +59,7 @@ def test_a_task_failure_is_never_retried(tmp_path: Path, claude_bin: Path) -> No
     code = main(["demo", "--trials", "1", "--parallel", "2", "--max-turns", "1", "--run-dir", str(run_dir),
                  "--no-report"])
     assert code == 0
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert {r["status"] for r in records} == {"failed"}
     assert all(r["attempts"] == 1 and "earlier_attempts" not in r for r in records)
 
@@ -69,7 +72,7 @@ def test_the_run_budget_stops_starting_trials(tmp_path: Path, claude_bin: Path, 
     assert code == 0
     out = capsys.readouterr().out
     assert "budget: spent $" in out and "not starting the remaining 3 trial(s)" in out
-    assert len(read_results_file(run_dir / "results.jsonl")) == 1
+    assert len(read_journal_json(run_dir / "results.jsonl")) == 1
     assert "budget" in json.loads((run_dir / "run.json").read_text())["stopped_early"]
 
 
@@ -84,7 +87,7 @@ def test_sequential_runs_batches_and_writes_its_decisions(tmp_path: Path, claude
     assert looks and looks[-1]["stop"] and looks[-1]["reason"] in ("efficacy", "futility", "max_trials")
     assert info["sequential"]["stopped"]["reason"] == looks[-1]["reason"]
     per_arm = looks[-1]["trials_per_arm"]
-    assert per_arm in (2, 4) and len(read_results_file(run_dir / "results.jsonl")) == 2 * per_arm
+    assert per_arm in (2, 4) and len(read_journal_json(run_dir / "results.jsonl")) == 2 * per_arm
     assert len(info["plan"]) == 2 * per_arm
     # the report says when and why it stopped
     reports = tmp_path / "reports"
@@ -98,8 +101,9 @@ def test_infrastructure_failures_are_told_apart_from_task_failures(tmp_path: Pat
     def classify(status: str, result: dict | None, events: tuple = ()) -> str | None:
         lines = [json.dumps(e) for e in events] + ([json.dumps({"type": "result", **result})] if result else [])
         (tmp_path / "stream.jsonl").write_text("\n".join(lines) + "\n")
-        return infra_failure({"status": status, "status_reason": "claude exited 1 without a result event"},
-                             tmp_path)
+        record = TrialRecord("t", "baseline", 1, status=status, status_reason="claude exited 1 without a result event")
+        take_session_facts(record, load_stream_json(tmp_path / "stream.jsonl"))
+        return infra_failure(record)
 
     api = {"is_error": True, "terminal_reason": "api_error", "subtype": "success"}
     assert classify("failed", {**api, "api_error_status": 529})

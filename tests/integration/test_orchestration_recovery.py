@@ -18,7 +18,8 @@ from popkit_bench.agent.isolation import config_root
 from popkit_bench.analysis.exclusions import dedupe
 from popkit_bench.execution.recovery import config_key
 from popkit_bench.process.tree import kill_processes, processes_inside
-from popkit_bench.record.rundir import FINAL_STATUSES, read_results_file
+from popkit_bench.record.journal import read_journal_json
+from popkit_bench.record.trial_record import FINAL_STATUSES
 from popkit_bench.workspace.git import git
 
 pytestmark = pytest.mark.real_cli
@@ -65,7 +66,7 @@ def assert_clean(run_dir: Path) -> None:
 
 
 def assert_complete(run_dir: Path) -> list[dict]:
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     finals = [(r["task_id"], r["arm"], r["trial"]) for r in records if r["status"] in FINAL_STATUSES]
     assert len(finals) == len(set(finals)), "a trial has two final records"
     assert set(finals) == planned(run_dir)
@@ -114,7 +115,7 @@ def test_ctrl_c_records_interrupted_trials_exits_130_and_leaves_nothing(tmp_path
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, output
     assert "resume with" in output
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     interrupted = [r for r in records if r["status"] == "interrupted"]
     assert len(interrupted) >= 1, records
     assert_clean(run_dir)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 
 pytestmark = pytest.mark.real_cli
 
@@ -43,7 +43,7 @@ def test_a_trial_runs_to_completion_in_an_xterm_window(tmp_path: Path, display: 
     code = main(["demo", "--trials", "1", "--parallel", "2", "--watch", "--run-dir", str(run_dir), "--no-report"])
     assert code == 0
     assert "watch: each trial opens a xterm window" in capsys.readouterr().out
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert len(records) == 2 and {r["status"] for r in records} == {"completed"}, records
     for record in records:
         trial = run_dir / record["trial_dir"]
@@ -64,6 +64,6 @@ def test_without_a_window_system_it_says_so_and_runs_headless(tmp_path: Path, mo
     code = main(["demo", "--trials", "1", "--parallel", "2", "--watch", "--run-dir", str(run_dir), "--no-report"])
     assert code == 0
     assert "no window system" in capsys.readouterr().out
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert {r["status"] for r in records} == {"completed"}
     assert not (run_dir / records[0]["trial_dir"] / "window-exit.json").exists()

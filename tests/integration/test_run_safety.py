@@ -10,7 +10,7 @@ import pytest
 from gitstate import new_repo, repo_state, sh
 
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 
 pytestmark = pytest.mark.real_cli
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -34,7 +34,7 @@ def test_trial_over_its_timeout_is_recorded_timeout_and_nothing_survives(tmp_pat
     code = main(["run", str(FIXTURES / "slow-task" / "slow-task.yml"), "--rehearsal", "--trials", "1",
                  "--run-dir", str(run_dir), "--no-report", "--parallel", "1"])
     assert code == 0
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert len(records) == 2
     for record in records:
         assert record["status"] == "timeout", record["status_reason"]
@@ -71,7 +71,7 @@ def test_user_repository_is_unchanged_after_a_run(tmp_path: Path, claude_bin: Pa
     run_dir = tmp_path / "run"
     code = main(["run", str(task), "--rehearsal", "--trials", "1", "--run-dir", str(run_dir), "--no-report"])
     assert code == 0
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert [r["status"] for r in records] == ["completed", "completed"]
     assert all(r["verification"][0]["passed"] for r in records)  # the tag's code, not the user's edits
     assert repo_state(repo) == before

@@ -126,3 +126,11 @@ def test_iteration_two_regression_fails_the_gate(workspace: tuple[Path, int, int
     section = md.split("### Regressions (Action Required)")[1].split("### Improvements")[0]
     assert "| eval-2 | PASS | FAIL |" in section and "counts 3 items" in section
     assert "/skill-forge evolve" in md.split("### Recommendations")[1]
+
+
+def test_every_skill_run_record_validates_against_the_published_schema(workspace: tuple[Path, int, int]) -> None:
+    from records import assert_valid_journal
+
+    ws = workspace[0]
+    assert assert_valid_journal(ws / "iteration-1" / "_run" / "results.jsonl") == 12
+    assert assert_valid_journal(ws / "iteration-2" / "_run" / "results.jsonl") == 12

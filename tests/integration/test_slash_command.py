@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 from popkit_bench.rehearsal.play import Play, ToolCall, Turn, Variant
 from popkit_bench.rehearsal.request_info import MAIN, assistant_turns, classify, context_text
 from popkit_bench.rehearsal.server import RehearsalServer
@@ -90,7 +90,7 @@ def test_the_slash_command_runs_a_benchmark_and_writes_a_report(tmp_path: Path, 
     assert "Verdict:" in output and "report:" in output
     runs = list((work / ".popkit" / "runs").glob(f"*-{TASK}"))
     assert len(runs) == 1
-    records = read_results_file(runs[0] / "results.jsonl")
+    records = read_journal_json(runs[0] / "results.jsonl")
     assert sorted(r["arm"] for r in records) == ["baseline", "popkit-ops"]
     assert {r["status"] for r in records} == {"completed"}
     assert (runs[0] / "analysis.json").exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from popkit_bench.cli import main
-from popkit_bench.record.rundir import read_results_file
+from popkit_bench.record.journal import read_journal_json
 from popkit_bench.tasks.discovery import discover
 
 pytestmark = pytest.mark.real_cli
@@ -20,7 +20,7 @@ def test_suite_of_all_tasks_two_trials_per_arm(tmp_path: Path, claude_bin: Path)
                  "--report-dir", str(reports)])
     assert code == 0
     task_ids = {t.id for t in discover()}
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     assert len(records) == len(task_ids) * 2 * 2
     assert {r["status"] for r in records} == {"completed"}, {r["task_id"]: r["status_reason"] for r in records}
     assert all(r["metrics"]["verification_pass_rate"] == 1.0 for r in records)
@@ -40,6 +40,6 @@ def test_category_selects_a_suite(tmp_path: Path, claude_bin: Path) -> None:
     code = main(["run", "--category", "refactoring", "--trials", "1", "--rehearsal", "--parallel", "2",
                  "--run-dir", str(run_dir), "--no-report"])
     assert code == 0
-    records = read_results_file(run_dir / "results.jsonl")
+    records = read_journal_json(run_dir / "results.jsonl")
     expected = {t.id for t in discover() if t.category == "refactoring"}
     assert {r["task_id"] for r in records} == expected and len(records) == len(expected) * 2

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from records import build_record
 
 # (metric, typical baseline value, kind): lognormal for sizes/times, Poisson for counts, Bernoulli for 0/1
 BASE_METRICS: dict[str, tuple[float, str]] = {
@@ -32,9 +33,9 @@ COMMANDS = ("python -m unittest", "ruff check .")
 
 def record(task_id: str, arm: str, trial: int, *, status: str = "completed", metrics: dict[str, Any] | None = None,
            verification: list[dict[str, Any]] | None = None, run_id: str = "synthetic", **extra: Any) -> dict[str, Any]:
-    """One results.jsonl record."""
-    rec: dict[str, Any] = {
-        "schema": 1, "run_id": run_id, "task_id": task_id, "arm": arm, "trial": trial, "status": status,
+    """One results.jsonl record (tests/records.py builds it over the typed definition)."""
+    fields: dict[str, Any] = {
+        "run_id": run_id, "status": status,
         "status_reason": None if status == "completed" else f"synthetic {status}", "attempts": 1,
         "metrics": metrics if metrics is not None else {}, "metrics_null_reasons": {},
         "verification": verification if verification is not None else [],
@@ -42,8 +43,8 @@ def record(task_id: str, arm: str, trial: int, *, status: str = "completed", met
         "plugins_loaded": [] if arm == "baseline" else [arm],
         "purity": {"expected_plugin": arm, "ok": status != "contaminated"},
     }
-    rec.update(extra)
-    return rec
+    fields.update(extra)
+    return build_record(task_id, arm, trial, **fields)
 
 
 def draw_metrics(rng: np.random.Generator, scale: float = 1.0, sigma: float = 0.25,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from records import build_record
+
 from popkit_bench.planning.estimate import estimate, history
 from popkit_bench.planning.plan import make_plan
 
@@ -17,8 +19,7 @@ def write_run(base: Path, name: str, rehearsal: bool, records: list[dict]) -> No
 
 
 def record(task: str, cost: float, wall: float, status: str = "completed") -> dict:
-    return {"task_id": task, "arm": "baseline", "trial": 1, "status": status, "wall_s": wall,
-            "metrics": {"cost_usd": cost}}
+    return build_record(task, "baseline", 1, status=status, wall_s=wall, metrics={"cost_usd": cost})
 
 
 def test_estimate_from_earlier_real_runs(tmp_path: Path) -> None:

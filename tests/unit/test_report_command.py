@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from synthetic_run import BASELINE, TREATMENT, RunSpec, TrialSpec, write_run
 
 from popkit_bench.commands import report as command
 from popkit_bench.errors import EXIT_INSUFFICIENT_DATA, InputError
-from popkit_bench.report.synthetic import BASELINE, TREATMENT, RunSpec, TrialSpec, write_run
 
 
 def invoke(*argv: str) -> int:

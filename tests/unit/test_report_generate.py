@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from markupsafe import escape
+from synthetic_run import BASELINE, TREATMENT, RunSpec, TrialSpec, write_run
 
 from popkit_bench.analysis.analyze import analyze_run
 from popkit_bench.report import fmt
 from popkit_bench.report.generate import write_reports
 from popkit_bench.report.index import INDEX_NAME
-from popkit_bench.report.synthetic import BASELINE, TREATMENT, RunSpec, TrialSpec, write_run
 
 TASK = "demo-fizzbuzz"
 XSS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "{{ 7*7 }}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from synthetic_run import RunSpec, write_run
+
 from popkit_bench.analysis.analyze import analyze_run
 from popkit_bench.report.generate import verdict_sentence
-from popkit_bench.report.synthetic import RunSpec, write_run
 
 T = "popkit-ops"
 

@@ -68,6 +68,7 @@ def test_eval_codebase_commits_the_input_files(tmp_path: Path) -> None:
 def test_a_timed_out_trial_gets_no_grading_and_is_excluded(tmp_path: Path) -> None:
     from popkit_bench.planning.plan import TrialKey
     from popkit_bench.record.rundir import RunDir
+    from popkit_bench.record.trial_record import TrialRecord
     from popkit_bench.skill.aggregate import aggregate
     from popkit_bench.skill.execute import finish_trial
 
@@ -75,9 +76,8 @@ def test_a_timed_out_trial_gets_no_grading_and_is_excluded(tmp_path: Path) -> No
     run = RunDir(it / "_run")
     case = EvalCase(0, "e", "p")
     key = TrialKey("eval-0", "with_skill", 1)
-    record = {"status": "timeout", "status_reason": "exceeded 5 s", "arm": "with_skill", "trial": 1,
-              "metrics": {"tokens_total": 10, "duration_s": None}, "metrics_null_reasons": {},
-              "trial_dir": "trials/eval-0/with_skill/1"}
+    record = TrialRecord("eval-0", "with_skill", 1, status="timeout", status_reason="exceeded 5 s",
+                         metrics={"tokens_total": 10, "duration_s": None}, trial_dir="trials/eval-0/with_skill/1")
     finish_trial(it, run, key, record, case, None)
     folder = it / "eval-0" / "with_skill" / "run-1"
     assert json.loads((folder / "trial.json").read_text())["status"] == "timeout"

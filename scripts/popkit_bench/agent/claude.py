@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from popkit_bench.agent.host import SessionHost, run_hosted
 from popkit_bench.agent.isolation import trial_env
@@ -82,10 +83,16 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
     return argv
 
 
-def run_claude(binary: Path, request: AgentRequest) -> AgentOutcome:
-    """Run claude as its host to completion or timeout; stdout (stream-json) and stderr go to files."""
+def run_claude(binary: Path, request: AgentRequest, confinement: Any = None) -> AgentOutcome:
+    """Run claude as its host to completion or timeout; stdout (stream-json) and stderr go to files.
+
+    `confinement` (execution.executor.Confinement) wraps the process, e.g. in a sandbox."""
     argv = build_argv(binary, request)
     env = trial_env(request.config_dir, base_url=request.base_url, extra=request.extra_env)
+    if confinement is not None:
+        readonly = [Path(binary).resolve().parent, *request.plugin_dirs]
+        argv, env = confinement.wrap(argv, env, cwd=request.cwd, writable=[request.cwd, request.config_dir],
+                                     readonly=readonly)
     host = SessionHost(prompt=request.prompt, session_id=request.session_id,
                        responses=request.responses or ResponsesFile(path=None))
     done = run_hosted(argv, host, cwd=request.cwd, env=env, timeout_s=request.timeout_s,

@@ -13,7 +13,7 @@ from popkit_bench.analysis.arms import arm_names, choose_arms, task_ids, trial_c
 from popkit_bench.analysis.bootstrap import DEFAULT_RESAMPLES, resampled_means
 from popkit_bench.analysis.compare import ArmSample, compare_metric
 from popkit_bench.analysis.exclusions import split
-from popkit_bench.analysis.io import load_run, validate_record, write_analysis
+from popkit_bench.analysis.io import read_run_folder, validate_record, write_analysis
 from popkit_bench.analysis.metrics_catalog import VERIFY_PREFIX, metric_order, spec_for
 from popkit_bench.analysis.multiplicity import apply_holm
 from popkit_bench.analysis.notes import general_notes, sufficiency
@@ -31,7 +31,7 @@ def analyze_run(run_dir: str | Path, *, baseline: str | None = None, treatment: 
                 target_effect: float | None = None, seed: int = 0, alpha: float = 0.05,
                 write: bool = True) -> dict[str, Any]:
     """Read RUN_DIR/results.jsonl (+ run.json), analyse, and write RUN_DIR/analysis.json."""
-    records, run_info = load_run(run_dir)
+    records, run_info = read_run_folder(run_dir)
     analysis = analyze_records(records, baseline=baseline, treatment=treatment, run_info=run_info,
                                target_effect=target_effect, seed=seed, alpha=alpha)
     if write:

@@ -6,25 +6,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-USABLE_STATUSES = ("completed", "failed")
-FINAL_STATUSES = USABLE_STATUSES + ("timeout", "error", "contaminated")
+from popkit_bench.record.journal import counting_indices
+from popkit_bench.record.trial_record import FINAL_STATUSES, USABLE_STATUSES
 
 
 def dedupe(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """Keep one record per (task, arm, trial): the last final one, else the last. Returns (kept, superseded)."""
-    chosen: dict[tuple, int] = {}
-    for index, record in enumerate(records):
-        trial = record.get("trial")
-        key = (record["task_id"], record["arm"], trial if trial is not None else f"#{index}")
-        previous = chosen.get(key)
-        if previous is None:
-            chosen[key] = index
-            continue
-        prev_final = records[previous].get("status") in FINAL_STATUSES
-        this_final = record.get("status") in FINAL_STATUSES
-        if this_final or not prev_final:
-            chosen[key] = index
-    kept = [records[i] for i in sorted(chosen.values())]
+    """Keep the record that counts for each trial (record/journal.counting_records). Returns (kept, superseded)."""
+    entries = [((r.get("task_id"), r.get("arm"), r.get("trial") if r.get("trial") is not None else f"#{i}"),
+                r.get("status") in FINAL_STATUSES) for i, r in enumerate(records)]
+    kept = [records[i] for i in counting_indices(entries)]
     return kept, len(records) - len(kept)
 
 

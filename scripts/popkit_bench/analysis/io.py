@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import InputError
-from popkit_bench.record.rundir import RESULTS, RUN_JSON, read_results_file, write_json_atomic
+from popkit_bench.record.journal import RESULTS, read_journal_json
+from popkit_bench.record.rundir import RUN_JSON, write_json_atomic
 
 ANALYSIS_JSON = "analysis.json"
 REQUIRED_FIELDS = ("task_id", "arm")
@@ -36,7 +37,7 @@ def validate_record(record: Any, *, file: str | Path | None = None, line: int | 
         raise InputError(f"{label}not a list", field="verification", expected="a list", **where)
 
 
-def load_run(run_dir: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def read_run_folder(run_dir: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """(records, run.json or None). InputError for a missing folder, file, or a malformed line."""
     path = Path(run_dir)
     if not path.is_dir():
@@ -44,7 +45,7 @@ def load_run(run_dir: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any] 
     results = path / RESULTS
     if not results.is_file():
         raise InputError(f"no {RESULTS} in the run folder (not a run directory?)", file=path)
-    records = read_results_file(results)
+    records = read_journal_json(results)
     text_lines = results.read_text(encoding="utf-8").split("\n")
     line_numbers = [i for i, text in enumerate(text_lines, start=1) if text.strip()]
     for record, line in zip(records, line_numbers, strict=False):

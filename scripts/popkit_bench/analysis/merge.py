@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.analysis.exclusions import dedupe
-from popkit_bench.analysis.io import load_run
+from popkit_bench.analysis.io import read_run_folder
 from popkit_bench.errors import InputError
 
 
@@ -25,7 +25,7 @@ def merge_runs(run_dirs: list[Path], *, by_run: bool = False) -> tuple[list[dict
     arms: list[str] = []
     counters: dict[tuple[str, str], int] = defaultdict(int)
     for run_dir in run_dirs:
-        records, info = load_run(run_dir)
+        records, info = read_run_folder(run_dir)
         kept, _ = dedupe(records)
         label = run_dir.resolve().name
         rename = (lambda arm, label=label: f"{label}:{arm}") if by_run else (lambda arm: arm)

@@ -4,7 +4,7 @@ the current trend), else continue up to max_trials. Naive "run until p < 0.05" i
 
 Each look's test (Welch, or Boschloo for 0/1 outcomes) is turned into a z statistic through its p-value
 (z = Phi^-1(1 - p/2), signed by the difference), so the z-scale boundaries also hold at small n.
-The function is pure: the orchestrator calls `sequential_decision` after each batch.
+The function is pure: the scheduler (execution/sequential_looks.py) calls `sequential_decision` after each batch.
 """
 
 from __future__ import annotations

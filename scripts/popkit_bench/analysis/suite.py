@@ -27,6 +27,43 @@ def outcome(spec: MetricSpec, mean_b: float, mean_t: float) -> str:
     return "tie"
 
 
+def _sign_test(spec: MetricSpec, wins: int, ties: int, losses: int) -> dict[str, Any]:
+    """Win/tie/loss counts and the sign test's p-value (null with a reason when undefined)."""
+    sign: dict[str, Any] = {"wins": wins, "ties": ties, "losses": losses}
+    if spec.sign == 0:
+        put(sign, "p_value", None, "metric direction unknown")
+    elif wins + losses == 0:
+        put(sign, "p_value", None, "no task with a difference")
+    else:
+        sign["p_value"] = float(stats.binomtest(wins, wins + losses, 0.5).pvalue)
+    return sign
+
+
+def _paired_ratio(entry: dict[str, Any], mean_b: np.ndarray, mean_t: np.ndarray, level: float) -> None:
+    """The geometric mean of per-task ratios with its interval (none when a mean is <= 0)."""
+    if len(mean_b) and bool(np.all(mean_b > 0) and np.all(mean_t > 0)):
+        logs = np.log(mean_t / mean_b)
+        ratio: dict[str, Any] = {"estimate": float(np.exp(logs.mean())), "method": "geometric_mean_of_task_ratios"}
+        lt = _paired_t(logs)
+        put_interval(ratio, "ci", np.exp(lt.get("_low", np.nan)), np.exp(lt.get("_high", np.nan)),
+                     lt.get("p_value_reason", "undefined"), level)
+        entry["ratio"] = ratio
+    else:
+        entry["ratio"] = None
+        entry["ratio_reason"] = "a per-task mean is <= 0 (or no tasks): no ratio"
+
+
+def _paired_effect(entry: dict[str, Any], d_test: np.ndarray, use_log: bool, level: float) -> None:
+    """Hedges' d_z of the per-task differences, with its interval and label."""
+    dz, lo, hi = paired_dz(d_test, level)
+    reason = "fewer than 3 tasks or no variation in the differences"
+    put(entry, "effect_size", dz, reason)
+    entry["effect_size_measure"] = "hedges_dz"
+    entry["effect_size_scale"] = "log" if use_log else "raw"
+    put_interval(entry, "effect_size_ci", lo, hi, reason, level)
+    entry["effect_size_label"] = effect_label(finite(dz))
+
+
 def paired_metric(spec: MetricSpec, base: str, treat: str, tasks: list[str], mean_b: np.ndarray,
                   mean_t: np.ndarray, *, seed: int, level: float = 0.95) -> tuple[dict[str, Any], dict[str, Any]]:
     """(MetricResult at unit 'task', the suite table row) of one metric over the tasks with both arms."""
@@ -64,37 +101,15 @@ def paired_metric(spec: MetricSpec, base: str, treat: str, tasks: list[str], mea
     tests["wilcoxon"] = _wilcoxon(d_test)
     outcomes = [outcome(spec, b, t) for b, t in zip(mean_b, mean_t, strict=True)]
     wins, ties, losses = (outcomes.count(k) for k in ("win", "tie", "loss"))
-    sign: dict[str, Any] = {"wins": wins, "ties": ties, "losses": losses}
-    if spec.sign == 0:
-        put(sign, "p_value", None, "metric direction unknown")
-    elif wins + losses == 0:
-        put(sign, "p_value", None, "no task with a difference")
-    else:
-        sign["p_value"] = float(stats.binomtest(wins, wins + losses, 0.5).pvalue)
+    sign = _sign_test(spec, wins, ties, losses)
     tests["sign_test"] = sign
     entry["tests"] = tests
     primary = "paired_t_log" if use_log else "paired_t"
     entry["p_value_test"] = primary
     put(entry, "p_value", tests[primary]["p_value"], tests[primary].get("p_value_reason", ""))
 
-    if n and bool(np.all(mean_b > 0) and np.all(mean_t > 0)):
-        logs = np.log(mean_t / mean_b)
-        ratio: dict[str, Any] = {"estimate": float(np.exp(logs.mean())), "method": "geometric_mean_of_task_ratios"}
-        lt = _paired_t(logs)
-        put_interval(ratio, "ci", np.exp(lt.get("_low", np.nan)), np.exp(lt.get("_high", np.nan)),
-                     lt.get("p_value_reason", "undefined"), level)
-        entry["ratio"] = ratio
-    else:
-        entry["ratio"] = None
-        entry["ratio_reason"] = "a per-task mean is <= 0 (or no tasks): no ratio"
-
-    dz, lo, hi = paired_dz(d_test, level)
-    reason = "fewer than 3 tasks or no variation in the differences"
-    put(entry, "effect_size", dz, reason)
-    entry["effect_size_measure"] = "hedges_dz"
-    entry["effect_size_scale"] = "log" if use_log else "raw"
-    put_interval(entry, "effect_size_ci", lo, hi, reason, level)
-    entry["effect_size_label"] = effect_label(finite(dz))
+    _paired_ratio(entry, mean_b, mean_t, level)
+    _paired_effect(entry, d_test, use_log, level)
     entry["flags"] = flags
 
     row: dict[str, Any] = {"wins": wins, "ties": ties, "losses": losses}

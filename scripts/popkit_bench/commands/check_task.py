@@ -7,6 +7,7 @@ import json
 
 from popkit_bench.errors import EXIT_GATE_FAILED, EXIT_OK, InputError
 from popkit_bench.execution.task_check import check_tasks, header
+from popkit_bench.record.plain import to_plain
 from popkit_bench.tasks.discovery import discover, resolve_tasks
 from popkit_bench.tasks.spec import TaskSpec
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         rows = [
             {"id": r.task_id, "ok": r.ok, "problems": r.problems, "notes": r.notes,
-             "before": r.before, "after": r.after, "run_dir": str(r.run_dir) if args.keep else None}
+             "before": to_plain(r.before), "after": to_plain(r.after), "run_dir": str(r.run_dir) if args.keep else None}
             for r in results
         ]
         print(json.dumps(rows, indent=2))

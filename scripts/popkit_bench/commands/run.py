@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import EXIT_INTERRUPTED, InputError
-from popkit_bench.execution.orchestrator import Orchestrator, RunInterrupted, RunRequest, default_parallel
+from popkit_bench.execution.benchmark_run import BenchmarkRun, RunRequest, default_parallel
+from popkit_bench.execution.interrupts import RunInterrupted
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
 from popkit_bench.record.rundir import RunDir, default_run_dir
 from popkit_bench.report.publish import analyse_and_report
@@ -84,6 +86,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    """A finite number above zero (NaN and infinity are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
+    return value
+
+
 def choose_parallel(args: argparse.Namespace) -> int:
     """--parallel, else the default from CPUs and free memory (said on stderr)."""
     if args.parallel:
@@ -153,9 +166,9 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
 
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
     """Run, then analyse and report; print the run folder and report paths last."""
-    orchestrator = Orchestrator(request)
+    benchmark = BenchmarkRun(request)
     try:
-        orchestrator.execute()
+        benchmark.execute()
     except RunInterrupted as exc:
         print(f"popkit-bench: {exc}", file=sys.stderr)
         return finished(request, args, EXIT_INTERRUPTED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from popkit_bench.commands.run import positive_int
+from popkit_bench.commands.run import positive_float, positive_int
 from popkit_bench.errors import EXIT_GATE_FAILED, InputError
 from popkit_bench.skill.flow import BENCHMARK, Outcome, build, report_only
 
@@ -20,6 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--rehearsal", action="store_true", help="use the scripted model (no API key, no cost)")
     run.add_argument("--workspace", type=Path, help="workspace folder (default: config's, else <skill>-workspace)")
     run.add_argument("--iteration", type=positive_int, help="iteration number (default: the next one)")
+    run.add_argument("--resume", action="store_true",
+                     help="finish a killed or interrupted iteration (the latest unfinished one, or --iteration N)")
+    run.add_argument("--timeout", type=positive_float, help="per-trial timeout in seconds (default: the config's)")
+    run.add_argument("--retries", type=int, default=1,
+                     help="retries of a trial that failed for an infrastructure reason (default 1)")
+    run.add_argument("--budget-usd", type=positive_float,
+                     help="budget of the iteration: no trial starts once spent + its expected cost exceeds it")
     run.add_argument("--parallel", type=positive_int, help="trials run at once (default: the config's, 4)")
     run.add_argument("--seed", type=int, default=0, help="seed of the trial order")
     run.add_argument("--claude-bin", help="path of the claude executable")
@@ -52,23 +59,27 @@ def _folder(path: Path) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from popkit_bench.execution.progress import LineProgress
+    from popkit_bench.execution.progress import make_progress
     from popkit_bench.skill.config import load_config
     from popkit_bench.skill.evals import load_eval_set
     from popkit_bench.skill.execute import IterationRequest, run_iteration
-    from popkit_bench.skill.layout import iteration_dir, next_iteration
+    from popkit_bench.skill.layout import iteration_dir, latest_unfinished, next_iteration
 
     cfg = load_config(args.config)
     eval_set = load_eval_set(cfg.eval_set_path, cfg.skill_path)
     workspace = (args.workspace.resolve() if args.workspace else cfg.workspace
                  or cfg.path.parent / f"{cfg.skill_name}-workspace")
-    number = args.iteration or next_iteration(workspace)
+    if args.resume:
+        number = args.iteration or latest_unfinished(workspace)
+    else:
+        number = args.iteration or next_iteration(workspace)
     iteration = iteration_dir(workspace, number)
     total = len(eval_set.evals) * 2 * cfg.trials_per_eval
     run_iteration(IterationRequest(
         config=cfg, eval_set=eval_set, iteration=iteration, rehearsal=args.rehearsal, claude_bin=args.claude_bin,
         parallel=args.parallel, seed=args.seed, keep_worktrees=args.keep_worktrees,
-        progress=LineProgress(total, as_json=args.json),
+        progress=make_progress(total, as_json=args.json, label=iteration.name), timeout_s=args.timeout,
+        retries=max(0, args.retries), budget_usd=args.budget_usd,
     ))
     outcome = build(iteration, cfg.skill_name, thresholds=cfg.thresholds, previous=cfg.previous_benchmark,
                     gate=True, allow_regressions=args.allow_regressions)

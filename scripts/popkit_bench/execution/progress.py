@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from popkit_bench.planning.plan import TrialKey
+from popkit_bench.record.trial_record import COMPLETED, NOT_COMPLETED_STATUSES, TrialRecord
 
 
 class LineProgress:
@@ -40,25 +41,24 @@ class LineProgress:
             {"event": "trial_start", **key.to_json(), "done": self.done, "total": self.total},
         )
 
-    def trial_finished(self, key: TrialKey, record: dict[str, Any]) -> None:
+    def trial_finished(self, key: TrialKey, record: TrialRecord) -> None:
         with self._lock:
             self.done += 1
-            self.by_status[record["status"]] += 1
+            self.by_status[str(record.status)] += 1
         elapsed = time.monotonic() - self.started_at
         eta = elapsed / self.done * (self.total - self.done) if self.done else None
-        reason = f" ({record['status_reason']})" if record.get("status_reason") else ""
+        reason = f" ({record.status_reason})" if record.status_reason else ""
         text = (f"[{self.done}/{self.total}] done  {key.task_id} {key.arm} #{key.trial} "
-                f"{record['status']}{reason} {record.get('wall_s', 0):.1f}s"
+                f"{record.status}{reason} {record.wall_s or 0:.1f}s"
                 f" | elapsed {elapsed:.0f}s" + (f" eta {eta:.0f}s" if eta is not None else ""))
-        self._emit(text, {"event": "trial_end", **key.to_json(), "status": record["status"],
-                          "reason": record.get("status_reason"), "wall_s": record.get("wall_s"),
+        self._emit(text, {"event": "trial_end", **key.to_json(), "status": record.status,
+                          "reason": record.status_reason, "wall_s": record.wall_s,
                           "done": self.done, "total": self.total, "elapsed_s": round(elapsed, 1)})
 
     def close(self) -> None:
         """Nothing to tear down for plain lines."""
 
 
-FAILED = ("failed", "timeout", "error", "contaminated", "interrupted")
 
 
 class RichProgress(LineProgress):
@@ -96,7 +96,7 @@ class RichProgress(LineProgress):
 
     def detail(self) -> str:
         arms = ", ".join(f"{arm} {n}" for arm, n in sorted(self.by_arm.items())) or "none yet"
-        failures = sum(self.by_status[s] for s in FAILED)
+        failures = sum(self.by_status[s] for s in NOT_COMPLETED_STATUSES)
         return f"  done per arm: {arms} | running {self.running} | not completed {failures}"
 
     def _refresh(self) -> None:
@@ -110,15 +110,15 @@ class RichProgress(LineProgress):
             self.running += 1
         self._refresh()
 
-    def trial_finished(self, key: TrialKey, record: dict[str, Any]) -> None:
+    def trial_finished(self, key: TrialKey, record: TrialRecord) -> None:
         with self._lock:
             self.done += 1
             self.running = max(0, self.running - 1)
-            self.by_status[record["status"]] += 1
+            self.by_status[str(record.status)] += 1
             self.by_arm[key.arm] += 1
-        if record["status"] != "completed":
-            reason = f" ({record['status_reason']})" if record.get("status_reason") else ""
-            self.message(f"{key.task_id} {key.arm} #{key.trial}: {record['status']}{reason}")
+        if record.status != COMPLETED:
+            reason = f" ({record.status_reason})" if record.status_reason else ""
+            self.message(f"{key.task_id} {key.arm} #{key.trial}: {record.status}{reason}")
         self._refresh()
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 """Clean up after a run that was killed (SIGKILL, power loss): orphan processes, worktrees, config dirs.
 
-Called by the orchestrator before it (re)starts a run folder; the journal itself is repaired by
+Called by a run flow before it (re)starts a run folder; the journal itself is repaired by
 RunDir.repair_journal. Everything here is idempotent and never raises.
 """
 

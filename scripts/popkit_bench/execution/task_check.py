@@ -13,9 +13,9 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from popkit_bench.execution.verification import run_verification
+from popkit_bench.record.trial_record import VerificationResult
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.workspace.codebase import prepare_codebase
 from popkit_bench.workspace.git import GitError, git
@@ -28,8 +28,8 @@ class TaskCheck:
     """The outcome of checking one task."""
 
     task_id: str
-    before: list[dict[str, Any]] = field(default_factory=list)
-    after: list[dict[str, Any]] = field(default_factory=list)
+    before: list[VerificationResult] = field(default_factory=list)
+    after: list[VerificationResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     run_dir: Path | None = None
@@ -45,10 +45,10 @@ class TaskCheck:
         return f"{self.task_id:<34} {before:<18} {after:<18} {'OK' if self.ok else 'FAIL'}"
 
 
-def _count(results: list[dict[str, Any]], *, passed: bool, label: str) -> str:
+def _count(results: list[VerificationResult], *, passed: bool, label: str) -> str:
     if not results:
         return "-"
-    hits = sum(1 for r in results if bool(r["passed"]) is passed)
+    hits = sum(1 for r in results if bool(r.passed) is passed)
     return f"{label} {hits}/{len(results)}"
 
 
@@ -101,7 +101,7 @@ def check_task(task: TaskSpec, work_dir: Path, *, keep: bool = False) -> TaskChe
         return result
     try:
         result.before = run_verification(task, tree)
-        if all(r["passed"] for r in result.before):
+        if all(r.passed for r in result.before):
             result.problems.append("verification passes on the initial state: the task does not discriminate")
         if task.solution_path is not None:
             _apply_and_verify(task, tree, result)
@@ -119,7 +119,7 @@ def _apply_and_verify(task: TaskSpec, tree: Path, result: TaskCheck) -> None:
         result.problems.append(f"solution does not apply: {exc}")
         return
     result.after = run_verification(task, tree)
-    failed = [r["command"] for r in result.after if not r["passed"]]
+    failed = [r.command for r in result.after if not r.passed]
     if failed:
         result.problems.append("verification fails after the solution: " + ", ".join(failed))
 

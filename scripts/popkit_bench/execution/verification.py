@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from popkit_bench.agent.isolation import CREDENTIAL_VARS
+from popkit_bench.execution.executor import Confinement, NoConfinement
 from popkit_bench.process.tree import run_tree
+from popkit_bench.record.trial_record import VerificationResult
 from popkit_bench.tasks.spec import TaskSpec, VerificationCommand
 
 OUTPUT_TAIL_CHARS = 4000
@@ -25,11 +26,13 @@ def _is_secret(name: str) -> bool:
     return upper in CREDENTIAL_VARS or "TOKEN" in upper or "SECRET" in upper or upper.endswith("_API_KEY")
 
 
-def run_command(command: VerificationCommand, cwd: Path) -> dict[str, Any]:
-    """Run one command (no shell unless asked); a missing program is a failed check, not a crash."""
-    argv: list[str] | str = command.command if command.shell else command.argv()
+def run_command(command: VerificationCommand, cwd: Path, confinement: Confinement | None = None) -> VerificationResult:
+    """Run one command (no shell unless asked) inside the trial's confinement; a missing program is a failed
+    check, not a crash."""
+    argv = ["/bin/sh", "-c", command.command] if command.shell else command.argv()
+    argv, env = (confinement or NoConfinement()).wrap(argv, verification_env(), cwd=cwd, writable=[cwd], readonly=[])
     try:
-        done = run_tree(argv, cwd=cwd, env=verification_env(), timeout_s=command.timeout_seconds, shell=command.shell)
+        done = run_tree(argv, cwd=cwd, env=env, timeout_s=command.timeout_seconds)
     except FileNotFoundError as exc:
         return _record(command, None, False, 0.0, f"command not found: {exc.filename}", timed_out=False)
     output = (done.stdout + ("\n" if done.stdout and done.stderr else "") + done.stderr)
@@ -39,19 +42,13 @@ def run_command(command: VerificationCommand, cwd: Path) -> dict[str, Any]:
 
 def _record(
     command: VerificationCommand, exit_code: int | None, passed: bool, duration: float, output: str, *, timed_out: bool
-) -> dict[str, Any]:
-    return {
-        "command": command.command,
-        "shell": command.shell,
-        "exit_code": exit_code,
-        "passed": passed,
-        "timed_out": timed_out,
-        "duration_s": round(duration, 3),
-        "output_tail": output[-OUTPUT_TAIL_CHARS:],
-    }
+) -> VerificationResult:
+    return VerificationResult(command=command.command, shell=command.shell, exit_code=exit_code, passed=passed,
+                              timed_out=timed_out, duration_s=round(duration, 3),
+                              output_tail=output[-OUTPUT_TAIL_CHARS:])
 
 
-def run_verification(task: TaskSpec, cwd: Path) -> list[dict[str, Any]]:
+def run_verification(task: TaskSpec, cwd: Path, confinement: Confinement | None = None) -> list[VerificationResult]:
     """Run every verification command of a task, in order, in `cwd`."""
-    return [run_command(command, cwd) for command in task.verification]
+    return [run_command(command, cwd, confinement) for command in task.verification]
 

@@ -9,10 +9,10 @@ from statistics import mean
 
 from popkit_bench.errors import InputError
 from popkit_bench.planning.plan import Plan
-from popkit_bench.record.rundir import RESULTS, RUN_JSON, read_results_file
+from popkit_bench.record.journal import RESULTS, read_journal_json
+from popkit_bench.record.rundir import RUN_JSON
+from popkit_bench.record.trial_record import USABLE_STATUSES
 from popkit_shared.recording.jsonl import number
-
-USABLE = ("completed", "failed")
 
 
 @dataclass
@@ -52,11 +52,11 @@ def history(runs_dirs: list[Path], exclude: Path | None = None) -> dict[str, lis
             if _is_rehearsal(folder):
                 continue
             try:
-                records = read_results_file(results)
+                records = read_journal_json(results)
             except InputError:
                 continue
             for record in records:
-                if record.get("status") in USABLE and isinstance(record.get("task_id"), str):
+                if record.get("status") in USABLE_STATUSES and isinstance(record.get("task_id"), str):
                     out.setdefault(record["task_id"], []).append(record)
     return out
 

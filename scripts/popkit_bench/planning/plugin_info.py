@@ -10,7 +10,7 @@ from pathlib import Path
 from popkit_bench.errors import InputError
 from popkit_bench.workspace.codebase import folder_digest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,20 @@
-"""The run folder: run.json, results.jsonl (append-only journal, the source of truth) and trial folders."""
+"""The run folder: run.json, results.jsonl (the journal: record/journal.py) and the trial folders."""
 
 from __future__ import annotations
 
 import json
 import os
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import InputError
 from popkit_bench.planning.plan import TrialKey
+from popkit_bench.record.journal import RESULTS, append_record, final_records, read_journal, repair_journal
+from popkit_bench.record.trial_record import TrialRecord
 
-RESULTS = "results.jsonl"
 RUN_JSON = "run.json"
-TORN = "results.jsonl.torn"  # torn tails cut off the journal by repair_journal (kept for the record)
 LOCK = ".orchestrator.lock"
-FINAL_STATUSES = ("completed", "failed", "timeout", "error", "contaminated")
 
 
 def utc_now() -> str:
@@ -40,7 +38,6 @@ class RunDir:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
 
     @property
     def results_path(self) -> Path:
@@ -69,82 +66,25 @@ class RunDir:
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg}", file=self.run_json_path, line=exc.lineno) from None
 
-    def append_result(self, record: dict[str, Any]) -> None:
-        """Append one finished trial's record as a single line, flushed to disk."""
-        line = json.dumps(record, sort_keys=True, allow_nan=False) + "\n"
-        with self._lock:
-            self.path.mkdir(parents=True, exist_ok=True)
-            with open(self.results_path, "a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
+    def append_result(self, record: TrialRecord) -> None:
+        """Append one finished trial's record to the journal."""
+        append_record(self.results_path, record)
 
-    def read_results(self) -> list[dict[str, Any]]:
-        """All records; a truncated last line (a killed writer) is ignored, other bad lines are errors."""
-        return read_results_file(self.results_path)
+    def read_results(self) -> list[TrialRecord]:
+        """All records in file order (see record/journal.py)."""
+        return read_journal(self.results_path)
 
     def repair_journal(self) -> int:
-        """Make results.jsonl end with a newline before appending: a torn last line (a writer killed
-        mid-line) is moved to results.jsonl.torn, a complete last line without its newline gets one.
-        Returns the number of bytes cut off."""
-        path = self.results_path
-        if not path.exists():
-            return 0
-        with self._lock, open(path, "rb+") as handle:
-            data = handle.read()
-            if not data or data.endswith(b"\n"):
-                return 0
-            cut = data.rfind(b"\n") + 1
-            tail = data[cut:]
-            try:
-                complete = isinstance(json.loads(tail), dict)
-            except ValueError:
-                complete = False
-            if complete:
-                handle.write(b"\n")
-                cut_bytes = 0
-            else:
-                with open(self.path / TORN, "ab") as torn:
-                    torn.write(tail + b"\n")
-                handle.truncate(cut)
-                cut_bytes = len(tail)
-            handle.flush()
-            os.fsync(handle.fileno())
-            return cut_bytes
+        """Cut a torn last line off the journal (see record/journal.py)."""
+        return repair_journal(self.results_path)
 
-    def final_records(self) -> dict[TrialKey, dict[str, Any]]:
-        """The last final record of each trial (what analysis sees; interrupted records are superseded)."""
-        out: dict[TrialKey, dict[str, Any]] = {}
-        for record in self.read_results():
-            if record.get("status") in FINAL_STATUSES:
-                out[TrialKey(record["task_id"], record["arm"], int(record["trial"]))] = record
-        return out
+    def final_records(self) -> dict[TrialKey, TrialRecord]:
+        """The record that counts for each finished trial (interrupted trials have none)."""
+        return {TrialKey(r.task_id, r.arm, int(r.trial or 0)): r for r in final_records(self.read_results())}
 
     def finished_keys(self) -> set[TrialKey]:
         """Trials with a final record (interrupted ones are not final: resume runs them again)."""
         return set(self.final_records())
-
-
-def read_results_file(path: Path) -> list[dict[str, Any]]:
-    """Parse a results.jsonl; skip a truncated final line; raise InputError naming the line otherwise."""
-    if not path.exists():
-        return []
-    lines = path.read_text(encoding="utf-8").split("\n")
-    records = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            is_last = all(not rest.strip() for rest in lines[number:])
-            if is_last and not line.endswith("}"):
-                continue  # torn write of a killed process; that trial has no final record
-            raise InputError(f"invalid JSON: {exc.msg}", file=path, line=number) from None
-        if not isinstance(record, dict):
-            raise InputError("each line must be a JSON object", file=path, line=number)
-        records.append(record)
-    return records
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -44,3 +45,16 @@ class RehearsalEndpoint:
 
     def served(self, key: str) -> Served:
         return self.server.served(key)
+
+    def after_trial(self, spec: Any, trial_dir: Path, record: Any) -> Any:
+        """What the scripted model sent this trial (variant, tool calls, usage), into rehearsal.json."""
+        served = self.served(spec.key.slug)
+        data = {
+            "play": self.play_for(spec.task).name,
+            "variants": served.variants(),
+            "tool_counts": served.tool_counts(),
+            "tool_uses": [{"name": b["name"], "id": b.get("id")} for b in served.tool_uses()],
+            "usage_totals": served.usage_totals(),
+        }
+        (trial_dir / "rehearsal.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+        return record

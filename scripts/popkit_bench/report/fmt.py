@@ -137,3 +137,35 @@ def effect_label(g: Any) -> str | None:
     if size >= 0.2:
         return "small"
     return "negligible"
+
+
+def share(x: Any) -> str:
+    """A proportion as a whole percentage (0.42 -> `42%`)."""
+    return MISSING if not _is_number(x) else f"{x * 100:.0f}%"
+
+
+def kilo(x: Any) -> str:
+    """A count in thousands from 1,000 on (12345 -> `12.3K`)."""
+    if not _is_number(x):
+        return MISSING
+    return f"{x / 1000:.1f}K" if abs(x) >= 1000 else f"{x:.0f}"
+
+
+def secs(x: Any) -> str:
+    """Seconds with one decimal (`12.3s`)."""
+    return MISSING if not _is_number(x) else f"{x:.1f}s"
+
+
+def times(x: Any) -> str:
+    """A ratio (`0.53x`)."""
+    return MISSING if not _is_number(x) else f"{x:.2f}x"
+
+
+def sd(x: Any) -> str:
+    """A standard deviation with two decimals."""
+    return MISSING if not _is_number(x) else f"{x:.2f}"
+
+
+def signed_format(x: Any, template: str) -> str:
+    """`template` applied to x with an explicit + for positive values."""
+    return MISSING if not _is_number(x) else ("+" if x > 0 else "") + template.format(x)

@@ -11,7 +11,7 @@ from typing import Any
 from popkit_bench.errors import InputError
 from popkit_bench.report import naming
 from popkit_bench.report.index import write_index
-from popkit_bench.report.load import load_run
+from popkit_bench.report.load import load_run_data
 from popkit_bench.report.model import build_model, public
 from popkit_bench.report.render import render_html, render_markdown, render_summary_markdown
 from popkit_bench.report.trials_view import Limits
@@ -84,7 +84,7 @@ def write_reports(
     if not run_dir.is_dir():
         raise InputError("not a run folder", file=run_dir, expected="a folder with run.json and results.jsonl")
     chosen = normalise_formats(formats)
-    run = load_run(run_dir)
+    run = load_run_data(run_dir)
     model = build_model(run, analysis, limits)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -109,5 +109,5 @@ def write_reports(
 
 def summary_markdown(run_dir: Path, analysis: dict[str, Any] | None) -> str:
     """The verdict and the summary table in markdown (for a CI job summary)."""
-    run = load_run(Path(run_dir))
+    run = load_run_data(Path(run_dir))
     return render_summary_markdown(build_model(run, analysis, Limits(detailed_trials=0, conversations=0)))

@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.record.rundir import RunDir, read_results_file
+from popkit_bench.record.journal import counting_records, read_journal
+from popkit_bench.record.rundir import RunDir
+from popkit_bench.record.trial_record import USABLE_STATUSES
 
-USABLE = ("completed", "failed")
+USABLE = USABLE_STATUSES
 
 
 @dataclass
 class RunData:
-    """A run folder's contents, records deduplicated (the last record of a trial wins)."""
+    """A run folder's contents: the record that counts for each trial (record/journal.counting_records)."""
 
     path: Path
     run_json: dict[str, Any] | None
@@ -71,7 +73,7 @@ def trial_sort_key(record: dict[str, Any]) -> tuple[str, str, int]:
     return (str(record.get("task_id")), str(record.get("arm")), trial if isinstance(trial, int) else 0)
 
 
-def load_run(path: Path) -> RunData:
+def load_run_data(path: Path) -> RunData:
     """Read a run folder; a missing run.json or results.jsonl is noted, not fatal."""
     path = Path(path)
     problems = []
@@ -81,11 +83,8 @@ def load_run(path: Path) -> RunData:
     results = path / "results.jsonl"
     if not results.exists():
         problems.append("results.jsonl is missing: no trial has finished")
-    raw = read_results_file(results)
-    latest: dict[tuple[str, str, Any], dict[str, Any]] = {}
-    for record in raw:
-        latest[(str(record.get("task_id")), str(record.get("arm")), record.get("trial"))] = record
-    records = sorted(latest.values(), key=trial_sort_key)
+    raw = read_journal(results)
+    records = sorted((r.to_json() for r in counting_records(raw)), key=trial_sort_key)
     return RunData(path, run_json, records, superseded=len(raw) - len(records), problems=problems)
 
 

@@ -203,9 +203,7 @@ def eval_status(pass_rate: float | None, min_pass_rate: float) -> str:
 
 def statistics(ws_blocks: list[dict[str, Any]], base_blocks: list[dict[str, Any]],
                eval_ids: list[Any]) -> dict[str, Any] | None:
-    """Significance and CI fields from popkit_bench.analysis, when that package is installed."""
-    try:
-        from popkit_bench.skill.significance import compare
-    except ImportError:
-        return None
+    """Significance and CI fields (popkit_bench.analysis) beside the seed's ratios."""
+    from popkit_bench.skill.significance import compare
+
     return compare(ws_blocks, base_blocks, eval_ids)

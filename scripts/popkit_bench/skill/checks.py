@@ -66,11 +66,11 @@ def check_command(params: dict[str, Any], output: TrialOutput) -> tuple[bool, st
     command = VerificationCommand(params["command"], params.get("shell", False), int(params.get("timeout_seconds", 120)))
     done = run_command(command, output.cwd)
     expected = params.get("exit_code", 0)
-    tail = done["output_tail"][-EVIDENCE_CHARS:].strip()
-    if done["timed_out"]:
+    tail = done.output_tail[-EVIDENCE_CHARS:].strip()
+    if done.timed_out:
         return False, f"timed out after {command.timeout_seconds} s"
-    ok = done["exit_code"] == expected
-    return ok, f"exit code {done['exit_code']} (expected {expected})" + (f"; output: {tail}" if tail else "")
+    ok = done.exit_code == expected
+    return ok, f"exit code {done.exit_code} (expected {expected})" + (f"; output: {tail}" if tail else "")
 
 
 def check_file_exists(params: dict[str, Any], output: TrialOutput) -> tuple[bool, str]:

@@ -1,28 +1,32 @@
-"""Run one iteration's trials with the engine: each eval x {with_skill, baseline} x trials_per_eval.
+"""Run one iteration's trials through the scheduler: each eval x {with_skill, baseline} x trials_per_eval.
 
-Every trial goes through `popkit_bench.execution.trial.run_trial` (worktree, isolated claude, metrics, record); then the
-trial's worktree is graded against the eval's assertions and its run folder written.
+Every trial runs through the same executor as `run` (worktree, isolated claude, metrics, record); the
+scheduler gives the iteration a run lock, resume, interrupts, retries, timeouts and a budget. After each
+trial its worktree is graded against the eval's assertions and its run folder written.
 """
 
 from __future__ import annotations
 
 import shutil
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from popkit_bench.agent.cli_locator import cli_version, find_claude
 from popkit_bench.errors import InputError
+from popkit_bench.execution.local import LocalExecutor
 from popkit_bench.execution.progress import LineProgress
-from popkit_bench.planning.plan import Arm, TrialKey, make_plan
-from popkit_bench.record.rundir import RunDir, utc_now
+from popkit_bench.execution.recovery import config_key, recover, remove_config_root, remove_worktrees
+from popkit_bench.execution.scheduler import ScheduleOptions, Scheduler
+from popkit_bench.execution.spec import TrialSettings, TrialSpec
+from popkit_bench.planning.plan import Arm, Plan, TrialKey, make_plan, plan_from_json
+from popkit_bench.record.rundir import RunDir, RunLock, utc_now
+from popkit_bench.record.trial_record import ERROR, TrialRecord
 from popkit_bench.skill.checks import LlmJudge, TrialOutput, grade
 from popkit_bench.skill.config import BenchmarkConfig
 from popkit_bench.skill.evals import EvalCase, EvalSet
 from popkit_bench.skill.jsonio import write_json
 from popkit_bench.skill.layout import (
-    EXCLUDED_STATUSES,
     NO_SKILL,
     OLD_SKILL,
     RUN_FOLDER,
@@ -33,7 +37,6 @@ from popkit_bench.skill.layout import (
     run_dir,
     write_run,
 )
-from popkit_bench.skill.recording import final_answer
 from popkit_bench.skill.wrap import snapshot_skill, wrap_skill
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.workspace.codebase import Codebase
@@ -45,7 +48,7 @@ DEFAULT_TIMEOUT_S = 600
 
 @dataclass
 class IterationRequest:
-    """One iteration to run."""
+    """One iteration to run (or to finish, when its run folder already holds trials)."""
 
     config: BenchmarkConfig
     eval_set: EvalSet
@@ -56,7 +59,9 @@ class IterationRequest:
     seed: int = 0
     keep_worktrees: bool = False
     progress: LineProgress | None = None
-    arms: list[Arm] = field(default_factory=list)
+    timeout_s: float | None = None
+    retries: int = 1
+    budget_usd: float | None = None
 
 
 def previous_skill(cfg: BenchmarkConfig, iteration: Path) -> Path:
@@ -77,8 +82,10 @@ def make_arms(cfg: BenchmarkConfig, iteration: Path) -> list[Arm]:
     """with_skill loads the wrapped skill; the baseline loads nothing, or the wrapped previous version."""
     plugins = iteration / RUN_FOLDER / "plugins"
     base_skill = previous_skill(cfg, iteration) if cfg.baseline_type == "previous" else None
-    snapshot_skill(cfg.skill_path, iteration / SNAPSHOT)
-    arms = [Arm(WITH_SKILL, (wrap_skill(cfg.skill_path, cfg.skill_name, cfg.skill_name, plugins / WITH_SKILL),),
+    snapshot = iteration / SNAPSHOT
+    if not (snapshot / "SKILL.md").is_file():  # a resumed iteration keeps the skill it started with
+        snapshot_skill(cfg.skill_path, snapshot)
+    arms = [Arm(WITH_SKILL, (wrap_skill(snapshot, cfg.skill_name, cfg.skill_name, plugins / WITH_SKILL),),
                 cfg.skill_name)]
     if base_skill is None:
         arms.append(Arm(NO_SKILL))
@@ -125,102 +132,160 @@ def write_metadata(iteration: Path, case: EvalCase, trials: int, arms: list[Arm]
     })
 
 
-def run_iteration(req: IterationRequest) -> list[dict[str, Any]]:
-    """Run every trial not yet recorded in `<iteration>/_run/results.jsonl`; write the run folders."""
-    from popkit_bench.execution.trial import (  # needs popkit_shared.metrics
-        TrialContext,
-        TrialOptions,
-        run_trial,
-    )
-
-    cfg, iteration = req.config, req.iteration
-    binary = find_claude(req.claude_bin)
-    if binary is None or not binary.exists():
-        raise InputError("Claude Code CLI not found",
-                         expected="`claude` on PATH, --claude-bin, or `make cli` to install the pinned version")
-    iteration.mkdir(parents=True, exist_ok=True)
-    run = RunDir(iteration / RUN_FOLDER)
-    arms = req.arms or make_arms(cfg, iteration)
-    codebases = {c.folder_name: eval_codebase(c, run.path / "codebases") for c in req.eval_set.evals}
-    tasks = {c.folder_name: eval_task(c, cfg, codebases[c.folder_name]) for c in req.eval_set.evals}
-    cases = {c.folder_name: c for c in req.eval_set.evals}
-    for case in req.eval_set.evals:
-        write_metadata(iteration, case, cfg.trials_per_eval, arms)
-    plan = make_plan(list(tasks), [a.name for a in arms], cfg.trials_per_eval, req.seed)
-    endpoint = None
-    if req.rehearsal:
-        from popkit_bench.rehearsal.endpoint import RehearsalEndpoint
-
-        endpoint = RehearsalEndpoint()
-    run_id = f"skill-{cfg.skill_name}-{iteration.name}"
-    options = TrialOptions(binary=binary, run_id=run_id, timeout_s=cfg.timeout_seconds, model=cfg.model,
-                           keep_worktrees=True, tested_plugins=tuple(a.plugin_name for a in arms if a.plugin_name),
-                           endpoint=endpoint)
-    run.write_run_json({
-        "schema": 1, "kind": "skill-benchmark", "run_id": run_id, "created_at": utc_now(),
-        "skill_name": cfg.skill_name, "config": str(cfg.path), "eval_set": str(cfg.eval_set_path),
-        "baseline_type": cfg.baseline_type, "arms": [a.to_json() for a in arms], "rehearsal": req.rehearsal,
-        "trials_per_eval": cfg.trials_per_eval, "plan": plan.to_json(),
-        "claude_code": {"binary": str(binary), "version": cli_version(binary)},
-    })
-    done = run.finished_keys()
-    todo = [k for k in plan.keys if k not in done]
-    progress = req.progress or LineProgress(len(plan.keys))
-    progress.done = len(plan.keys) - len(todo)
-    progress.message(f"iteration folder: {iteration}")
-    progress.message(f"plan: {len(tasks)} eval(s) x {len(arms)} arms x {cfg.trials_per_eval} trials = "
-                     f"{len(plan.keys)} trials ({len(todo)} to run)" + (" with the scripted model" if endpoint else ""))
-    arm_by_name = {a.name: a for a in arms}
-
-    def one(key: TrialKey) -> None:
-        progress.trial_started(key)
-        ctx = TrialContext(key, tasks[key.task_id], arm_by_name[key.arm], codebases[key.task_id], run, options)
-        record = run_trial(ctx)
-        judge = None
-        if cfg.llm_grader is not None:
-            from popkit_bench.skill.llm_grader import make_judge
-
-            judge = make_judge(cfg.llm_grader, binary, run.trial_dir(key) / "grader", run_id, endpoint=endpoint,
-                               expected_output=cases[key.task_id].expected_output)
-        try:
-            finish_trial(iteration, run, key, record, cases[key.task_id], judge)
-        except Exception as exc:  # grading must not stop the other trials: record and exclude this one
-            record["status"], record["status_reason"] = "error", f"grading: {exc.__class__.__name__}: {exc}"
-            write_run(run_dir(iteration, key.task_id, key.arm, key.trial), record=record, grading=None,
-                      answer=None, worktree=None, run_root=run.path)
-        finally:
-            if not req.keep_worktrees:
-                remove_worktree(codebases[key.task_id], run.worktree_dir(key))
-        run.append_result(record)
-        progress.trial_finished(key, record)
-
+def run_iteration(req: IterationRequest) -> list[TrialRecord]:
+    """Run every trial not yet recorded in `<iteration>/_run/results.jsonl` through the scheduler (run lock,
+    resume, interrupts, retries, timeout, budget, progress); write the run folders."""
+    req.iteration.mkdir(parents=True, exist_ok=True)
+    run = RunDir(req.iteration / RUN_FOLDER)
+    lock = RunLock(run.path)
+    lock.acquire()
+    key = config_key(run.path)
     try:
-        if endpoint is not None:
-            endpoint.start()
-        workers = max(1, req.parallel or cfg.parallel)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skill-trial") as pool:
-            for future in [pool.submit(one, key) for key in todo]:
-                future.result()
+        cleanup = recover(run, key, keep=set())
+        setup = IterationSetup.prepare(req, run, key)
+        progress = req.progress or LineProgress(len(setup.plan.keys))
+        if cleanup.summary():
+            progress.message(cleanup.summary() or "")
+        return setup.schedule(progress)
     finally:
-        if endpoint is not None:
-            endpoint.stop()
-        progress.close()
-    return run.read_results()
+        remove_config_root(key)
+        lock.release()
 
 
-def finish_trial(iteration: Path, run: RunDir, key: TrialKey, record: dict[str, Any], case: EvalCase,
+@dataclass
+class IterationSetup:
+    """An iteration's arms, evals (as engine tasks), codebases and plan; run.json written."""
+
+    req: IterationRequest
+    run: RunDir
+    config_key: str
+    binary: Path
+    arms: dict[str, Arm]
+    tasks: dict[str, TaskSpec]
+    codebases: dict[str, Codebase]
+    cases: dict[str, EvalCase]
+    plan: Plan
+
+    @classmethod
+    def prepare(cls, req: IterationRequest, run: RunDir, key: str) -> IterationSetup:
+        cfg, iteration = req.config, req.iteration
+        binary = find_claude(req.claude_bin)
+        if binary is None or not binary.exists():
+            raise InputError("Claude Code CLI not found",
+                             expected="`claude` on PATH, --claude-bin, or `make cli` to install the pinned version")
+        arms = {a.name: a for a in make_arms(cfg, iteration)}
+        codebases = {c.folder_name: eval_codebase(c, run.path / "codebases") for c in req.eval_set.evals}
+        tasks = {c.folder_name: eval_task(c, cfg, codebases[c.folder_name]) for c in req.eval_set.evals}
+        for case in req.eval_set.evals:
+            write_metadata(iteration, case, cfg.trials_per_eval, list(arms.values()))
+        stored = (run.read_run_json() or {}).get("plan")
+        plan = plan_from_json(stored, req.seed) if isinstance(stored, list) and stored else \
+            make_plan(list(tasks), list(arms), cfg.trials_per_eval, req.seed)
+        setup = cls(req, run, key, binary, arms, tasks, codebases, {c.folder_name: c for c in req.eval_set.evals}, plan)
+        setup.write_run_json()
+        return setup
+
+    @property
+    def run_id(self) -> str:
+        return f"skill-{self.req.config.skill_name}-{self.req.iteration.name}"
+
+    def write_run_json(self) -> None:
+        cfg, req = self.req.config, self.req
+        existing = self.run.read_run_json() or {}
+        self.run.write_run_json({
+            "schema": 1, "kind": "skill-benchmark", "run_id": self.run_id,
+            "created_at": existing.get("created_at") or utc_now(), "updated_at": utc_now(),
+            "skill_name": cfg.skill_name, "config": str(cfg.path), "eval_set": str(cfg.eval_set_path),
+            "baseline_type": cfg.baseline_type, "arms": [a.to_json() for a in self.arms.values()],
+            "rehearsal": req.rehearsal, "trials_per_eval": cfg.trials_per_eval, "plan": self.plan.to_json(),
+            "seed": req.seed, "options": {"timeout_s": req.timeout_s, "retries": req.retries,
+                                          "budget_usd": req.budget_usd, "parallel": req.parallel},
+            "claude_code": {"binary": str(self.binary), "version": cli_version(self.binary)},
+        })
+
+    def schedule(self, progress: LineProgress) -> list[TrialRecord]:
+        """Run the plan's unfinished trials; grade each as it ends."""
+        endpoint = None
+        if self.req.rehearsal:
+            from popkit_bench.rehearsal.endpoint import RehearsalEndpoint
+
+            endpoint = RehearsalEndpoint()
+        todo = len(self.plan.keys) - len(self.run.finished_keys() & set(self.plan.keys))
+        progress.message(f"iteration folder: {self.req.iteration}")
+        progress.message(f"plan: {len(self.tasks)} eval(s) x {len(self.arms)} arms x {self.req.config.trials_per_eval}"
+                         f" trials = {len(self.plan.keys)} trials ({todo} to run)"
+                         + (" with the scripted model" if endpoint else ""))
+        options = ScheduleOptions(parallel=max(1, self.req.parallel or self.req.config.parallel),
+                                  retries=self.req.retries, budget_usd=self.req.budget_usd,
+                                  resume_hint=f"popkit-bench skill run {self.req.config.path} "
+                                              f"--iteration {iteration_number(self.req.iteration)} --resume")
+        scheduler = Scheduler(self.run, LocalExecutor(self.run.path / "worktrees"), self.spec_maker(endpoint),
+                              options, progress, after_trial=self.grader(endpoint))
+        try:
+            if endpoint is not None:
+                endpoint.start()
+            return scheduler.run(self.plan)
+        finally:
+            if endpoint is not None:
+                endpoint.stop()
+            remove_worktrees(self.run.path, set())
+            progress.close()
+
+    def spec_maker(self, endpoint: Any) -> Any:
+        cfg = self.req.config
+        settings = TrialSettings(timeout_s=self.req.timeout_s or cfg.timeout_seconds, model=cfg.model,
+                                 keep_worktree=True)
+        tested = tuple(a.plugin_name for a in self.arms.values() if a.plugin_name)
+
+        def spec_for(key: TrialKey) -> TrialSpec:
+            task, arm = self.tasks[key.task_id], self.arms[key.arm]
+            url = endpoint.base_url_for(key.slug, task, arm) if endpoint else None
+            return TrialSpec(run_id=self.run_id, key=key, task=task, arm=arm, codebase=self.codebases[key.task_id],
+                             settings=settings, tested_plugins=tested, model_base_url=url,
+                             config_key=self.config_key, claude_bin=self.binary)
+
+        return spec_for
+
+    def grader(self, endpoint: Any) -> Any:
+        """The scheduler's after_trial: rehearsal.json, then grade the worktree and write the run folder."""
+        cfg = self.req.config
+
+        def after_trial(spec: TrialSpec, trial_dir: Path, record: TrialRecord) -> TrialRecord:
+            if endpoint is not None:
+                endpoint.after_trial(spec, trial_dir, record)
+            key, case = spec.key, self.cases[spec.key.task_id]
+            judge = None
+            if cfg.llm_grader is not None:
+                from popkit_bench.skill.llm_grader import make_judge
+
+                judge = make_judge(cfg.llm_grader, self.binary, trial_dir / "grader", self.config_key,
+                                   endpoint=endpoint, expected_output=case.expected_output)
+            try:
+                finish_trial(self.req.iteration, self.run, key, record, case, judge)
+            except Exception as exc:  # grading must not stop the other trials: record and exclude this one
+                record.status, record.status_reason = ERROR, f"grading: {exc.__class__.__name__}: {exc}"
+                write_run(run_dir(self.req.iteration, key.task_id, key.arm, key.trial), record=record.to_json(),
+                          grading=None, answer=None, worktree=None, run_root=self.run.path)
+            finally:
+                if not self.req.keep_worktrees:
+                    remove_worktree(self.codebases[key.task_id], self.run.worktree_dir(key))
+            return record
+
+        return after_trial
+
+
+def finish_trial(iteration: Path, run: RunDir, key: TrialKey, record: TrialRecord, case: EvalCase,
                  judge: LlmJudge | None) -> None:
     """Grade a finished trial (unless excluded) and write its run folder."""
-    trial_dir = run.trial_dir(key)
     worktree = run.worktree_dir(key)
-    answer = final_answer(trial_dir / "stream.jsonl")
+    answer = record.final_answer
     grading = None
-    if record["status"] not in EXCLUDED_STATUSES and worktree.is_dir():
+    if record.is_usable and worktree.is_dir():
         grading = grade(case.assertions, TrialOutput(worktree, answer or ""), judge)
-        grading["timing"] = {"total_duration_seconds": (record.get("metrics") or {}).get("duration_s")}
-        grading["trial_status"] = record["status"]
-    elif record["status"] not in EXCLUDED_STATUSES:
-        record["status"], record["status_reason"] = "error", "worktree missing after the trial: cannot grade"
-    write_run(run_dir(iteration, case.folder_name, key.arm, key.trial), record=record, grading=grading,
+        grading["timing"] = {"total_duration_seconds": record.metrics.get("duration_s")}
+        grading["trial_status"] = record.status
+    elif record.is_usable:
+        record.status, record.status_reason = ERROR, "worktree missing after the trial: cannot grade"
+    write_run(run_dir(iteration, case.folder_name, key.arm, key.trial), record=record.to_json(), grading=grading,
               answer=answer, worktree=worktree if worktree.is_dir() else None, run_root=run.path)
 

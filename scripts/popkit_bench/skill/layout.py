@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from popkit_bench.errors import InputError
+from popkit_bench.record.trial_record import FAILED, NOT_COMPLETED_STATUSES
 from popkit_bench.skill.jsonio import write_json
 from popkit_bench.workspace.git import git
 
@@ -15,15 +17,11 @@ NO_SKILL = "without_skill"
 OLD_SKILL = "old_skill"
 WITH_CONFIGS = (WITH_SKILL, "new_skill")
 BASELINE_CONFIGS = (NO_SKILL, OLD_SKILL, "baseline")
-EXCLUDED_STATUSES = ("timeout", "error", "contaminated", "interrupted")
+# Trials whose outcome says nothing about the skill (never graded); failed trials are graded.
+EXCLUDED_STATUSES = tuple(s for s in NOT_COMPLETED_STATUSES if s != FAILED)
 ITERATION_RE = re.compile(r"^iteration-(\d+)$")
 RUN_FOLDER = "_run"          # the engine's run folder (results.jsonl, raw recordings)
 SNAPSHOT = "skill-snapshot"  # the skill as benchmarked in this iteration
-
-
-def baseline_config(baseline_type: str) -> str:
-    """`no_skill` -> without_skill, `previous` -> old_skill (skill-creator's names)."""
-    return OLD_SKILL if baseline_type == "previous" else NO_SKILL
 
 
 def iteration_dir(workspace: Path, number: int) -> Path:
@@ -39,6 +37,21 @@ def next_iteration(workspace: Path) -> int:
     """1 + the highest existing iteration-<N> (1 when none)."""
     numbers = [n for p in workspace.glob("iteration-*") if (n := iteration_number(p)) is not None]
     return max(numbers, default=0) + 1
+
+
+def latest_unfinished(workspace: Path) -> int:
+    """The newest iteration whose run folder has planned trials without a final record (for --resume)."""
+    from popkit_bench.planning.plan import plan_from_json
+    from popkit_bench.record.rundir import RunDir
+
+    numbers = sorted((n for p in workspace.glob("iteration-*") if (n := iteration_number(p)) is not None), reverse=True)
+    for number in numbers:
+        run = RunDir(iteration_dir(workspace, number) / RUN_FOLDER)
+        stored = (run.read_run_json() or {}).get("plan")
+        if isinstance(stored, list) and set(plan_from_json(stored).keys) - run.finished_keys():
+            return number
+    raise InputError("no unfinished iteration to resume", file=workspace,
+                     expected="a workspace with an iteration that was killed or interrupted, or --iteration N")
 
 
 def run_dir(iteration: Path, eval_folder: str, config: str, trial: int) -> Path:

@@ -14,7 +14,7 @@ from popkit_bench.agent.isolation import make_config_dir, remove_config_dir
 from popkit_bench.skill.checks import LlmJudge, TrialOutput, quote
 from popkit_bench.skill.config import GraderConfig
 from popkit_bench.skill.evals import Assertion
-from popkit_bench.skill.recording import final_answer
+from popkit_shared.recording import load_stream_json
 
 GRADER_TOOLS = ("Read", "Glob", "Grep")
 MAX_FILE_BYTES = 1_000_000
@@ -55,7 +55,8 @@ def make_judge(cfg: GraderConfig, binary: Path, work_dir: Path, run_id: str, *, 
             remove_config_dir(config_dir)
         if outcome.timed_out:
             return None, f"not graded: the grader timed out after {cfg.timeout_seconds:.0f} s"
-        return verdict(final_answer(stream), output)
+        result = load_stream_json(stream).result
+        return verdict(result.text if result else None, output)
     return judge
 
 

@@ -5,41 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
+from popkit_bench.report.fmt import kilo, sd, secs, share, signed_format, times
+from popkit_bench.report.render import environment
 from popkit_bench.skill.gate import GateFailure
 
 RATIO_NOTE = ("improvement_ratio = with-skill pass rate / baseline pass rate (above 1: the skill passes more); "
               "token_savings_ratio = with-skill avg tokens / baseline avg tokens and time_savings_ratio = "
               "with-skill avg duration / baseline avg duration (below 1: the skill saves).")
-
-
-def pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.0f}%"
-
-
-def kilo(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value / 1000:.1f}K" if abs(value) >= 1000 else f"{value:.0f}"
-
-
-def secs(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}s"
-
-
-def times(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}x"
-
-
-def sd(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
-
-
-def signed(value: float | None, fmt: str) -> str:
-    if value is None:
-        return "n/a"
-    return ("+" if value > 0 else "") + fmt.format(value)
 
 
 def summary_rows(bench: dict[str, Any], comparison: dict[str, Any] | None) -> list[dict[str, str]]:
@@ -56,19 +28,19 @@ def summary_rows(bench: dict[str, Any], comparison: dict[str, Any] | None) -> li
         return "PASS" if value is True else "FAIL" if value is False else "SKIPPED"
 
     def rel(key: str) -> str:
-        return signed(((deltas.get(key) or {}).get("relative") or 0) * 100, "{:.0f}%") \
+        return signed_format(((deltas.get(key) or {}).get("relative") or 0) * 100, "{:.0f}%") \
             if (deltas.get(key) or {}).get("relative") is not None else "n/a"
 
     def absolute(key: str, fmt: str, scale: float = 1) -> str:
         value = (deltas.get(key) or {}).get("absolute")
-        return signed(value * scale, fmt) if value is not None else "n/a"
+        return signed_format(value * scale, fmt) if value is not None else "n/a"
 
     def limit(name: str, fmt: Any, op: str) -> str:
         return f"{op} {fmt(thresholds[name])}" if name in thresholds else "-"
 
     return [
-        {"metric": "Pass Rate", "current": pct(ws.get("pass_rate")), "previous": pct(prev.get("pass_rate")),
-         "delta": absolute("pass_rate", "{:.0f}%", 100), "threshold": limit("min_pass_rate", pct, ">="),
+        {"metric": "Pass Rate", "current": share(ws.get("pass_rate")), "previous": share(prev.get("pass_rate")),
+         "delta": absolute("pass_rate", "{:.0f}%", 100), "threshold": limit("min_pass_rate", share, ">="),
          "status": status("min_pass_rate")},
         {"metric": "Avg Tokens", "current": kilo(ws.get("avg_tokens")), "previous": kilo(prev.get("avg_tokens")),
          "delta": rel("avg_tokens"), "threshold": limit("max_avg_tokens", kilo, "<="),
@@ -94,7 +66,7 @@ def per_eval_rows(bench: dict[str, Any]) -> list[dict[str, str]]:
         ws, base = item["with_skill"], item.get("baseline") or {}
         rows.append({
             "eval": f"eval-{item['eval_id']}", "name": item["eval_name"], "status": item.get("status", "-"),
-            "ws_pass": pct(ws["pass_rate"]), "base_pass": pct(base.get("pass_rate")),
+            "ws_pass": share(ws["pass_rate"]), "base_pass": share(base.get("pass_rate")),
             "ws_tokens": kilo(ws["avg_tokens"]), "base_tokens": kilo(base.get("avg_tokens")),
             "ws_time": secs(ws["avg_duration_seconds"]), "base_time": secs(base.get("avg_duration_seconds")),
             "trials": f"{item['trials_completed']}/{item['trials_requested']}",
@@ -105,7 +77,7 @@ def per_eval_rows(bench: dict[str, Any]) -> list[dict[str, str]]:
 
 def variance_rows(bench: dict[str, Any]) -> list[dict[str, str]]:
     labels = {"high": "High", "medium": "Medium", "low": "Low (investigate)", "unreliable": "unreliable"}
-    return [{"eval": f"eval-{i['eval_id']}", "pass_rate": pct(i["with_skill"]["pass_rate"]),
+    return [{"eval": f"eval-{i['eval_id']}", "pass_rate": share(i["with_skill"]["pass_rate"]),
              "sd": sd(i["with_skill"]["pass_rate_std"]), "trials": str(i["trials_completed"]),
              "reliability": labels.get(i["reliability"], i["reliability"])} for i in bench["per_eval"]]
 
@@ -146,23 +118,17 @@ def context(bench: dict[str, Any], comparison: dict[str, Any] | None, failures: 
         "gate_passed": not failures, "failures": [f.describe() for f in failures],
         "summary_rows": summary_rows(bench, comparison), "per_eval_rows": per_eval_rows(bench),
         "variance_rows": variance_rows(bench), "recommendations": recommendations(bench, comparison, failures),
-        "ratio_note": RATIO_NOTE, "pct": pct, "baseline_label": bench.get("baseline_config") or "baseline",
+        "ratio_note": RATIO_NOTE, "pct": share, "baseline_label": bench.get("baseline_config") or "baseline",
         "stats": bench.get("statistics"),
     }
 
 
-def _env(autoescape: bool) -> Environment:
-    return Environment(loader=PackageLoader("popkit_bench.skill", "templates"), undefined=StrictUndefined,
-                       autoescape=autoescape,
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-
-
 def render_markdown(ctx: dict[str, Any]) -> str:
-    return _env(False).get_template("report.md.j2").render(**ctx)
+    return environment().get_template("skill-report.md.j2").render(**ctx)
 
 
 def render_html(ctx: dict[str, Any]) -> str:
-    return _env(True).get_template("report.html.j2").render(**ctx)
+    return environment().get_template("skill-report.html.j2").render(**ctx)
 
 
 def write_reports(folder: Path, ctx: dict[str, Any]) -> list[Path]:

@@ -148,6 +148,8 @@ class Result:
     terminal_reason: str | None = None
     text: str | None = None
     session_id: str | None = None
+    api_error_status: int | None = None  # HTTP status of a failed API call (result of an api_error)
+    api_error_type: str | None = None
 
 
 @dataclass

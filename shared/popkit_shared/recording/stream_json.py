@@ -73,6 +73,9 @@ def parse_result(event: dict[str, Any]) -> Result:
         terminal_reason=_str(event.get("terminal_reason")),
         text=event.get("result") if isinstance(event.get("result"), str) else None,
         session_id=_str(event.get("session_id")),
+        api_error_status=status if isinstance(status := event.get("api_error_status"), int)
+        and not isinstance(status, bool) else None,
+        api_error_type=_str(event.get("api_error_type")),
     )
 
 

@@ -1,6 +1,6 @@
 """Synthetic run folders (run.json, results.jsonl, trial folders with a small stream.jsonl).
 
-For the report's tests and benchmarks: a run shaped exactly like one the orchestrator writes, with chosen
+For the report's tests and benchmarks: a run shaped exactly like one `run` writes, with chosen
 statuses and seeded random metrics, made in milliseconds without Claude Code.
 """
 
@@ -12,6 +12,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from records import build_record
 
 BASELINE = "baseline"
 TREATMENT = "popkit-ops"
@@ -162,15 +164,14 @@ def _record(run_dir: Path, spec: RunSpec, trial: TrialSpec, rng: random.Random, 
         if verification:
             (folder / "verification.json").write_text(json.dumps(verification, indent=2), encoding="utf-8")
     contaminated = trial.status == "contaminated"
-    return {
-        "schema": 1, "run_id": spec.run_id, "task_id": trial.task_id, "arm": trial.arm, "trial": trial.trial,
-        "status": trial.status, "status_reason": trial.reason, "attempts": 1,
-        "metrics": metrics, "metrics_null_reasons": {k: "not measured" for k, v in metrics.items() if v is None},
-        "tools": {"Read": 2, "Bash": 2}, "verification": verification, "session_id": session_id,
-        "claude_code_version": "2.1.330", "model": "claude-sonnet-4-5",
-        "plugins_loaded": [TREATMENT] if (trial.arm != BASELINE) != contaminated else [],
-        "purity": {"expected_plugin": None if trial.arm == BASELINE else trial.arm, "ok": not contaminated,
-                   "reason": trial.reason if contaminated else None},
-        "started_at": spec.created_at, "ended_at": spec.created_at,
-        "wall_s": metrics.get("duration_s") or 1.0, "agent_wall_s": metrics.get("duration_s"), "trial_dir": rel,
-    }
+    return build_record(
+        trial.task_id, trial.arm, trial.trial, run_id=spec.run_id, status=trial.status, status_reason=trial.reason, attempts=1,
+        metrics=metrics, metrics_null_reasons={k: "not measured" for k, v in metrics.items() if v is None},
+        tools={"Read": 2, "Bash": 2}, verification=verification, session_id=session_id,
+        claude_code_version="2.1.330", model="claude-sonnet-4-5",
+        plugins_loaded=[TREATMENT] if (trial.arm != BASELINE) != contaminated else [],
+        purity={"expected_plugin": None if trial.arm == BASELINE else trial.arm, "ok": not contaminated,
+                "reason": trial.reason if contaminated else None},
+        started_at=spec.created_at, ended_at=spec.created_at,
+        wall_s=metrics.get("duration_s") or 1.0, agent_wall_s=metrics.get("duration_s"), trial_dir=rel,
+    )
