@@ -17,7 +17,9 @@ from popkit_bench.execution.ray.archive import ArchiveError, pack, unpack
 from popkit_bench.execution.ray.bundle import BundleStore, create_bundle, unbundle
 from popkit_bench.execution.ray.connect import is_local, node_label
 from popkit_bench.execution.ray.gate import ApiGate
-from popkit_bench.execution.ray.worker import cli_problem, execute_here
+from popkit_bench.execution.ray.inputs import pack_plugin
+from popkit_bench.execution.ray.worker import execute_here, node_cli
+from popkit_bench.execution.ray.worktree_return import pack_worktree, restore_worktree
 from popkit_bench.rehearsal import RehearsalServer, parse_play
 from popkit_bench.workspace.codebase import Codebase
 from popkit_bench.workspace.git import commit_folder, git
@@ -131,34 +133,64 @@ def test_gate_rate_is_a_token_bucket() -> None:
 def test_worker_runs_in_a_scratch_folder_it_removes_and_returns_the_artifacts(tmp_path: Path) -> None:
     seen: dict[str, Path] = {}
 
-    def runner(spec_json, bundle, scratch, trial_dir, stop):
+    def work(scratch, trial_dir, stop):
         seen["scratch"] = scratch
-        (trial_dir / "stream.jsonl").write_text(json.dumps(spec_json) + "\n")
+        (trial_dir / "stream.jsonl").write_text('{"type": "result"}\n')
         (trial_dir / "transcript").mkdir()
-        (trial_dir / "transcript" / "s.jsonl").write_bytes(bundle)
-        return {"status": "completed"}
+        (trial_dir / "transcript" / "s.jsonl").write_bytes(b"session")
+        return {"record": {"status": "completed"}, "worktree": None}
 
-    out = execute_here({"key": "t-a-1"}, b"bundle-bytes", threading.Event(), runner)
+    out = execute_here(work, threading.Event())
     assert out["record"] == {"status": "completed"} and not seen["scratch"].exists()
     unpack(out["archive"], tmp_path / "trial")
-    assert (tmp_path / "trial" / "transcript" / "s.jsonl").read_bytes() == b"bundle-bytes"
-    assert json.loads((tmp_path / "trial" / "stream.jsonl").read_text()) == {"key": "t-a-1"}
+    assert (tmp_path / "trial" / "transcript" / "s.jsonl").read_bytes() == b"session"
+    assert (tmp_path / "trial" / "stream.jsonl").read_text() == '{"type": "result"}\n'
 
 
 def test_worker_harness_crash_is_an_infrastructure_error() -> None:
-    def runner(*_args):
+    def work(*_args):
         raise OSError("disk full")
 
-    out = execute_here({}, b"", threading.Event(), runner)
+    out = execute_here(work, threading.Event())
     assert out == {"infra_error": "node: the trial's harness failed: OSError: disk full"}
 
 
-def test_node_without_the_pinned_cli_says_why(tmp_path: Path, claude_bin: Path) -> None:
-    assert cli_problem("2.1.330", str(claude_bin)) is None
-    wrong = cli_problem("9.9.9", str(claude_bin))
-    assert wrong is not None and "version 2.1.330, the run pinned 9.9.9" in wrong
-    missing = cli_problem("2.1.330", str(tmp_path / "nope" / "claude"))
-    assert missing is not None and missing.startswith("no Claude Code CLI on this node")
+def test_node_without_the_pinned_cli_says_why(tmp_path: Path, claude_bin: Path, monkeypatch) -> None:
+    monkeypatch.setenv("POPKIT_CLAUDE_BIN", str(claude_bin))
+    assert node_cli("2.1.330") == (claude_bin, None)
+    binary, wrong = node_cli("9.9.9")
+    assert binary is None and wrong is not None and "is version 2.1.330, the run pinned 9.9.9" in wrong
+    monkeypatch.setenv("POPKIT_CLAUDE_BIN", str(tmp_path / "nope" / "claude"))
+    binary, missing = node_cli("2.1.330")
+    assert binary is None and missing is not None and missing.startswith("no Claude Code CLI on this node")
+
+
+def test_plugin_shipping_leaves_out_environments_and_caches(tmp_path: Path) -> None:
+    plugin = tmp_path / "plugin"
+    for rel in (".claude-plugin/plugin.json", "skills/x/SKILL.md", ".venv/lib/big.so", ".git/HEAD",
+                "scripts/__pycache__/a.pyc", "node_modules/m/index.js"):
+        (plugin / rel).parent.mkdir(parents=True, exist_ok=True)
+        (plugin / rel).write_text("x")
+    names = unpack(pack_plugin(plugin), tmp_path / "out")
+    files = sorted(n for n in names if (tmp_path / "out" / n).is_file())
+    assert files == [".claude-plugin/plugin.json", "skills/x/SKILL.md"]
+
+
+def test_kept_worktree_comes_back_with_the_agents_changes(tmp_path: Path) -> None:
+    codebase = make_codebase(tmp_path)
+    node_wt = tmp_path / "node-wt"
+    git("worktree", "add", "-q", "--detach", str(node_wt), codebase.commit, cwd=codebase.repo)
+    (node_wt / "src" / "app.py").write_text("print('fixed')\n")
+    (node_wt / "NEW.md").write_text("new\n")
+    data = pack_worktree(node_wt)
+    (node_wt / "src" / "app.py").unlink()
+    git("worktree", "remove", "--force", str(node_wt), cwd=codebase.repo)
+    driver_wt = tmp_path / "driver" / "wt"
+    restore_worktree(data, codebase, driver_wt)
+    status = git("status", "--porcelain", "--untracked-files=all", cwd=driver_wt)
+    assert sorted(status.splitlines()) == [" M src/app.py", "?? NEW.md"]
+    with pytest.raises(ArchiveError, match="may not be written"):
+        unpack(hostile(tarfile.TarInfo(".git")), tmp_path / "x", refuse_top=frozenset({".git"}))
 
 
 def test_addresses_and_labels() -> None:

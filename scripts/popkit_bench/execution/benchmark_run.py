@@ -79,6 +79,10 @@ class RunRequest:
     decision_metric: str = "tokens_total"
     watch: bool = False
     runs_dirs: list[Path] = field(default_factory=list)  # where earlier runs live (cost/time estimates)
+    executor: str = "local"  # "local" or "ray" (each trial a Ray task; parallel 0 = the cluster's trial slots)
+    ray_address: str | None = None
+    api_concurrency: int | None = None
+    api_rate_per_min: float | None = None
 
 
 def arms_for(plugins: list[PluginInfo]) -> list[Arm]:
@@ -106,6 +110,7 @@ class BenchmarkRun:
         self.description = RunDescription(request.run_dir.name, request, list(self.arms.values()))
         self.sequential: SequentialOptions | None = None
         self.stop = threading.Event()
+        self.ray: Any = None  # the RaySession with --executor ray
 
     def execute(self) -> list[TrialRecord]:
         """Run every planned trial that has no final record yet; return all records of the run."""
@@ -136,6 +141,8 @@ class BenchmarkRun:
                 self._clean_after_interrupt()
             remove_config_root(self.config_key)
             progress.close()
+            if self.ray is not None:
+                self.ray.close()
 
     def prepare(self) -> tuple[Path, Plan, Any]:
         """Resolve the CLI, codebases and model endpoint; write run.json; return the plan."""
@@ -189,6 +196,8 @@ class BenchmarkRun:
     def write_state(self, state: ScheduleState) -> None:
         """run.json: what was asked, the environment, and how the run went so far."""
         existing = self.run.read_run_json() or {}
+        if self.ray is not None:
+            self.description.executor = self.ray.describe()
         self.run.write_run_json(run_json(self.description, state, self.sequential, existing))
 
     def spec_maker(self, binary: Path, endpoint: Any) -> Any:
@@ -210,7 +219,9 @@ class BenchmarkRun:
         return spec_for
 
     def executor(self, progress: LineProgress) -> Executor:
-        """The local executor (with a terminal window per trial under --watch)."""
+        """The local executor (with a terminal window per trial under --watch), or the Ray executor."""
+        if self.request.executor == "ray":
+            return self.ray_executor(progress)
         runner = None
         if self.request.watch:
             from popkit_bench.watch.window_runner import WindowRunner, window_support
@@ -222,6 +233,20 @@ class BenchmarkRun:
                 progress.message(f"watch: each trial opens a {support.terminal} window")
                 runner = WindowRunner(support.terminal, self.stop)
         return LocalExecutor(self.run.path / "worktrees", agent_runner=runner)
+
+    def ray_executor(self, progress: LineProgress) -> Executor:
+        """Connect to the cluster; without --parallel, run as many trials at once as it has trial slots."""
+        from popkit_bench.execution.ray.session import RayOptions, RaySession
+
+        req = self.request
+        self.ray = RaySession(RayOptions(req.ray_address, req.api_concurrency, req.api_rate_per_min,
+                                         local_slots=req.parallel or default_parallel()), self.description.run_id,
+                              self.run.path / "worktrees")
+        self.description.executor = self.ray.describe()
+        if not req.parallel:
+            req.parallel = self.ray.slots
+        progress.message(self.ray.summary())
+        return self.ray.executor
 
     def schedule_options(self, plan: Plan, progress: LineProgress, recovered: str | None) -> ScheduleOptions:
         """Say what will run (and what it may cost), and how."""

@@ -25,6 +25,7 @@ class RunDescription:
     arms: list[Arm]
     claude: dict[str, Any] = field(default_factory=dict)
     codebases: dict[str, Codebase] = field(default_factory=dict)
+    executor: dict[str, Any] = field(default_factory=lambda: {"name": "local"})  # with ray: the cluster's nodes
 
 
 def run_json(desc: RunDescription, state: ScheduleState, sequential: SequentialOptions | None,
@@ -53,6 +54,7 @@ def run_json(desc: RunDescription, state: ScheduleState, sequential: SequentialO
         "options": options_json(req),
         "environment": {"python": sys.version.split()[0], "platform": platform.platform(),
                         "machine": platform.machine()},
+        "executor": desc.executor,
     }
     if sequential is not None and (req.sequential or sequential.looks):
         data["sequential"] = sequential.to_json()
@@ -68,6 +70,8 @@ def options_json(req: Any) -> dict[str, Any]:
         "budget_usd": req.budget_usd, "parallel": req.parallel, "retries": req.retries, "watch": req.watch,
         "keep_worktrees": req.keep_worktrees, "permission_mode": "acceptEdits", "sequential": req.sequential,
         "max_trials": req.max_trials, "decision_metric": req.decision_metric,
+        "executor": req.executor, "ray_address": req.ray_address, "api_concurrency": req.api_concurrency,
+        "api_rate_per_min": req.api_rate_per_min,
     }
 
 

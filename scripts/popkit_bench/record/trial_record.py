@@ -117,6 +117,8 @@ class TrialRecord:
     result_subtype: str | None = field(default=None, metadata=meta("the result event's subtype"))
     result_is_error: bool | None = None
     executor: str | None = field(default=None, metadata=meta("which executor ran the trial (local, fake, ...)"))
+    node: str | None = field(default=None, metadata=meta("the cluster node that ran the trial (--executor ray): "
+                                                         "address/node id"))
 
     @property
     def key(self) -> tuple[str, str, int | None]:

@@ -1,8 +1,10 @@
 """RayExecutor: the driver's Executor that runs each trial as a Ray task on some node of the cluster.
 
-The spec travels as plain JSON, the codebase as a git bundle in the object store (one `ray.put` per
-codebase), the artifacts come back as a tar.gz that is unpacked into the run's trial folder. The driver's
-run folder stays the single source of truth (the Scheduler journals the returned record)."""
+The spec travels as plain JSON, the codebase as a git bundle and the plugin folders as tar.gz through the
+object store (one `ray.put` each per run), the artifacts come back as a tar.gz unpacked into the run's
+trial folder. The driver's run folder stays the single source of truth: the Scheduler journals the record,
+retries a trial whose node failed (`node: ...` reasons are infrastructure failures) and cancels on Ctrl-C.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +14,21 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from popkit_bench.execution.local import base_record, finish
 from popkit_bench.execution.ray.archive import ArchiveError, unpack
 from popkit_bench.execution.ray.bundle import BundleStore
-from popkit_bench.execution.ray.connect import SLOT_RESOURCE, import_ray, node_label
-from popkit_bench.execution.ray.worker import INFRA_PREFIX, run_on_node
+from popkit_bench.execution.ray.connect import SLOT_RESOURCE, import_ray, live_nodes, node_label
+from popkit_bench.execution.ray.inputs import InputStore
+from popkit_bench.execution.ray.worker import run_on_node
+from popkit_bench.execution.ray.worktree_return import restore_worktree
+from popkit_bench.execution.retry import NODE_FAILURE_PREFIX
+from popkit_bench.execution.spec import TrialSpec
+from popkit_bench.record.trial_record import ERROR, INTERRUPTED, TrialRecord
+from popkit_bench.workspace.worktree import WorkspaceError
 
 CANCEL_GRACE_S = 30.0
+LOST = ("NodeDiedError", "WorkerCrashedError", "ObjectLostError", "OwnerDiedError", "RaySystemError",
+        "LocalRayletDiedError", "ObjectFetchTimedOutError")
 
 
 class RayExecutor:
@@ -25,51 +36,51 @@ class RayExecutor:
 
     name = "ray"
 
-    def __init__(self, *, expected_cli: str | None, gate: Any = None, num_cpus: float = 1.0,
-                 bundles: BundleStore | None = None, runner: Any = None) -> None:
-        self.expected_cli = expected_cli
+    def __init__(self, *, worktree_root: Path | None = None, gate: Any = None, num_cpus: float = 1.0) -> None:
+        self.worktree_root = worktree_root  # where a kept worktree is re-created on the driver
         self.gate = gate
         self.num_cpus = num_cpus
-        self.bundles = bundles or BundleStore()
-        self.runner = runner  # a stand-in for the worker's LocalExecutor (tests), else the real one
-        self.nodes_seen: dict[str, str] = {}  # node id -> label
+        self.bundles = BundleStore()
+        self.inputs = InputStore()
+        self.nodes_seen: dict[str, str] = {}  # node id -> label, nodes that ran a trial
+        self.trials_per_node: dict[str, int] = {}
+        self.bad_nodes: set[str] = set()  # nodes that could not run a trial (no CLI, other version)
         self._lock = threading.Lock()
-        self._remote: Any = None
+        self._turn = 0
 
-    def remote(self) -> Any:
-        """The Ray remote function (no automatic retries: a lost node comes back to the Scheduler)."""
-        if self._remote is None:
-            ray = import_ray()
-            self._remote = ray.remote(max_retries=0)(run_on_node).options(
-                num_cpus=self.num_cpus, resources={SLOT_RESOURCE: 1})
-        return self._remote
-
-    def run(self, spec: Any, trial_dir: Path, cancel: threading.Event) -> Any:
+    def run(self, spec: TrialSpec, trial_dir: Path, cancel: threading.Event) -> TrialRecord:
         """Run the trial on the cluster; never raises (infrastructure problems are `error` records)."""
         t0 = time.monotonic()
         try:
             out = self.submit_and_wait(spec, cancel)
         except Exception as exc:  # noqa: BLE001 - the executor records, never raises
-            return failed_record(spec, "error", f"{INFRA_PREFIX} {describe_ray_error(exc)}", None, t0)
+            return self.failed(spec, ERROR, f"{NODE_FAILURE_PREFIX} {describe_ray_error(exc)}", None, t0)
         if out is None:
-            return failed_record(spec, "interrupted", "run interrupted; resume runs this trial again", None, t0)
-        node = self.remember(out.get("node") or {})
+            return self.failed(spec, INTERRUPTED, "run interrupted; resume runs this trial again", None, t0)
+        node = out.get("node") or {}
         if "infra_error" in out:
-            return failed_record(spec, "error", out["infra_error"], node, t0)
+            with self._lock:
+                self.bad_nodes.add(node.get("node_id", ""))
+            return self.failed(spec, ERROR, out["infra_error"], self.label(node), t0)
         try:
             unpack(out["archive"], trial_dir)
-        except ArchiveError as exc:
-            return failed_record(spec, "error", f"{INFRA_PREFIX} artifacts refused: {exc}", node, t0)
-        return finished_record(out["record"], spec, node, trial_dir)
+            if out.get("worktree") is not None and self.worktree_root is not None:
+                restore_worktree(out["worktree"], spec.codebase, self.worktree_root / spec.key.slug)
+        except (ArchiveError, WorkspaceError) as exc:
+            return self.failed(spec, ERROR, f"{NODE_FAILURE_PREFIX} artifacts refused: {exc}", self.label(node), t0)
+        record = TrialRecord.from_json(out["record"])
+        record.node = self.remember(node)
+        record.executor = self.name
+        return record
 
-    def submit_and_wait(self, spec: Any, cancel: threading.Event) -> dict[str, Any] | None:
+    def submit_and_wait(self, spec: TrialSpec, cancel: threading.Event) -> dict[str, Any] | None:
         """The task's result, or None when `cancel` was set (the task is cancelled, its lease given back)."""
         ray = import_ray()
         lease = f"{spec.key.slug}-{uuid.uuid4().hex[:8]}"
-        args = [spec.to_json(), self.bundles.ref_for(spec.codebase), self.expected_cli, self.gate, lease]
-        if self.runner is not None:
-            args.append(self.runner)
-        ref = self.remote().remote(*args)
+        task = ray.remote(max_retries=0)(run_on_node).options(
+            num_cpus=self.num_cpus, resources={SLOT_RESOURCE: 1}, scheduling_strategy=self.strategy())
+        ref = task.remote(spec.to_json(), self.bundles.ref_for(spec.codebase), self.inputs.inputs_for(spec),
+                          self.gate, lease)
         try:
             while not ray.wait([ref], timeout=0.5)[0]:
                 if cancel.is_set():
@@ -79,47 +90,51 @@ class RayExecutor:
             return ray.get(ref)
         finally:
             if self.gate is not None:
-                self.gate.release.remote(lease)  # idempotent: a dead node's lease must not leak
+                self.gate.release.remote(lease)  # idempotent; a dead node's lease must not leak
+
+    def strategy(self) -> Any:
+        """Ray's default placement, or, once a node failed a trial, a soft preference for another node."""
+        with self._lock:
+            bad = set(self.bad_nodes)
+        if not bad:
+            return "DEFAULT"
+        good = [n["node_id"] for n in live_nodes() if n["slots"] > 0 and n["node_id"] not in bad]
+        if not good:
+            return "DEFAULT"
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        with self._lock:
+            self._turn += 1
+            return NodeAffinitySchedulingStrategy(good[self._turn % len(good)], soft=True)
+
+    def label(self, node: dict[str, Any]) -> str | None:
+        return node_label(node.get("address"), node["node_id"]) if node.get("node_id") else None
 
     def remember(self, node: dict[str, Any]) -> str | None:
-        if not node.get("node_id"):
-            return None
-        label = node_label(node.get("address"), node["node_id"])
-        with self._lock:
-            self.nodes_seen[node["node_id"]] = label
+        label = self.label(node)
+        if label is not None:
+            with self._lock:
+                self.nodes_seen[node["node_id"]] = label
+                self.trials_per_node[label] = self.trials_per_node.get(label, 0) + 1
         return label
 
-    def nodes(self) -> list[str]:
-        """Labels of the nodes that ran at least one trial of this run."""
+    def failed(self, spec: TrialSpec, status: Any, reason: str, node: str | None, t0: float) -> TrialRecord:
+        """The record of a trial that produced none (node lost, CLI missing, cancelled)."""
+        record = base_record(spec, str(uuid.uuid4()), self.name)
+        record.node = node
+        return finish(record, t0, status=status, reason=reason)
+
+    def describe(self) -> dict[str, Any]:
+        """For run.json: the nodes that ran trials (and how many) and the nodes that could not."""
         with self._lock:
-            return sorted(self.nodes_seen.values())
+            return {"name": self.name, "trials_per_node": dict(sorted(self.trials_per_node.items())),
+                    "failed_nodes": sorted(self.bad_nodes)}
 
 
 def describe_ray_error(exc: BaseException) -> str:
     """One line for a task that did not come back: a lost node or worker, or another Ray error."""
     name = exc.__class__.__name__
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if name in ("NodeDiedError", "WorkerCrashedError", "ActorDiedError", "ObjectLostError",
-                "OwnerDiedError", "RaySystemError", "LocalRayletDiedError"):
-        return f"the node running this trial was lost ({name}); retried elsewhere"
-    return f"{name}: {first[:300]}"
-
-
-def finished_record(record_json: dict[str, Any], spec: Any, node: str | None, trial_dir: Path) -> Any:
-    """The worker's record, naming the node and the executor."""
-    from popkit_bench.record.trial_record import TrialRecord
-
-    record = TrialRecord.from_json(record_json)
-    record.node = node
-    record.executor = "ray"
-    return record
-
-
-def failed_record(spec: Any, status: str, reason: str, node: str | None, t0: float) -> Any:
-    """A record for a trial that produced none (node lost, CLI missing, cancelled)."""
-    from popkit_bench.execution.local import record_for_failure
-
-    record = record_for_failure(spec, status, reason, wall_s=round(time.monotonic() - t0, 3))
-    record.node = node
-    record.executor = "ray"
-    return record
+    text = str(exc).strip()
+    if name in LOST or "node" in text.lower() and "died" in text.lower():
+        return f"the node running this trial was lost ({name}); the trial runs again elsewhere"
+    return f"{name}: {text.splitlines()[0][:300] if text else 'no detail'}"

@@ -1,5 +1,6 @@
-"""What a worker node runs for one trial: check the CLI, unbundle the codebase into a scratch folder, run the
-trial with the same LocalExecutor as a local run, and return the record plus a tar.gz of the artifacts."""
+"""What a worker node runs for one trial: check the CLI, unbundle the codebase and the inputs into a scratch
+folder, run the trial with the same LocalExecutor as a local run, and return the record plus a tar.gz of
+the artifacts. The scratch folder is removed afterwards."""
 
 from __future__ import annotations
 
@@ -14,22 +15,27 @@ from typing import Any
 from popkit_bench.agent.cli_locator import cli_version, find_claude
 from popkit_bench.execution.ray.archive import pack
 from popkit_bench.execution.ray.bundle import unbundle
+from popkit_bench.execution.ray.inputs import localize_inputs
+from popkit_bench.execution.ray.worktree_return import pack_worktree
+from popkit_bench.execution.retry import NODE_FAILURE_PREFIX
+from popkit_bench.execution.spec import TrialSpec
 
-# runner(spec_json, bundle, scratch, trial_dir, stop) -> the record as JSON
-Runner = Callable[[dict[str, Any], bytes, Path, Path, threading.Event], dict[str, Any]]
-INFRA_PREFIX = "node:"  # status_reason prefix of a trial a node could not run (an infrastructure failure)
+# work(scratch, trial_dir, stop) -> {"record": the record as JSON, "worktree": tar.gz of a kept worktree | None}
+Work = Callable[[Path, Path, threading.Event], dict[str, Any]]
 
 
-def cli_problem(expected: str | None, binary: str | None = None) -> str | None:
-    """Why this node cannot run the run's Claude Code (missing, or another version than pinned), else None."""
-    found = find_claude(binary)
+def node_cli(expected: str | None, driver_binary: Path | None = None) -> tuple[Path | None, str | None]:
+    """(the node's claude, None) or (None, why this node cannot run the run's pinned Claude Code)."""
+    found = find_claude(None)
+    if (found is None or not found.exists()) and driver_binary is not None and Path(driver_binary).exists():
+        found = Path(driver_binary)
     if found is None or not found.exists():
-        return (f"no Claude Code CLI on this node (install @anthropic-ai/claude-code@{expected or 'the pinned version'} "
-                "or set POPKIT_CLAUDE_BIN; see deploy/ray/)")
+        return None, (f"no Claude Code CLI on this node (install @anthropic-ai/claude-code@"
+                      f"{expected or '<the pinned version>'} or set POPKIT_CLAUDE_BIN; see deploy/ray/README.md)")
     version = cli_version(found)
     if expected and version != expected:
-        return f"this node's Claude Code CLI {found} is version {version or 'unknown'}, the run pinned {expected}"
-    return None
+        return None, f"this node's Claude Code CLI {found} is version {version or 'unknown'}, the run pinned {expected}"
+    return found, None
 
 
 def this_node() -> dict[str, str]:
@@ -40,20 +46,16 @@ def this_node() -> dict[str, str]:
     return {"node_id": context.get_node_id(), "address": ray.util.get_node_ip_address()}
 
 
-def local_runner(spec_json: dict[str, Any], bundle: bytes, scratch: Path, trial_dir: Path,
-                 stop: threading.Event) -> dict[str, Any]:
-    """The local run's code on this node: the spec with its codebase unbundled here, then LocalExecutor."""
-    from popkit_bench.execution.local import LocalExecutor
-    from popkit_bench.execution.spec import TrialSpec
-
-    spec = TrialSpec.from_json(spec_json)
-    spec = dataclasses.replace(spec, codebase=unbundle(bundle, scratch / "repo", spec.codebase))
-    return LocalExecutor(scratch / "worktrees").run(spec, trial_dir, stop).to_json()
+def localize(spec: TrialSpec, bundle: bytes, inputs: dict[str, Any], scratch: Path, binary: Path,
+             fetch: Callable[[Any], bytes]) -> TrialSpec:
+    """The spec as this node runs it: codebase, plugins and responses under `scratch`, the node's CLI."""
+    spec = spec.with_codebase(unbundle(bundle, scratch / "repo", spec.codebase))
+    spec = localize_inputs(spec, inputs, scratch, fetch)
+    return dataclasses.replace(spec, claude_bin=binary)
 
 
-def execute_here(spec_json: dict[str, Any], bundle: bytes, stop: threading.Event,
-                 runner: Runner = local_runner) -> dict[str, Any]:
-    """Run one trial in a fresh scratch folder (removed afterwards): {"record", "archive"}.
+def execute_here(work: Work, stop: threading.Event) -> dict[str, Any]:
+    """Run `work` in a fresh scratch folder (removed afterwards): {"record", "archive"} or {"infra_error"}.
 
     The trial runs in a thread so that a Ray cancel (KeyboardInterrupt in this thread) sets `stop`, lets
     the executor kill its process tree, and only then ends the task."""
@@ -62,13 +64,13 @@ def execute_here(spec_json: dict[str, Any], bundle: bytes, stop: threading.Event
     trial_dir.mkdir()
     result: dict[str, Any] = {}
 
-    def work() -> None:
+    def target() -> None:
         try:
-            result["record"] = runner(spec_json, bundle, scratch, trial_dir, stop)
+            result.update(work(scratch, trial_dir, stop))
         except BaseException as exc:  # noqa: BLE001 - reported to the driver as an infrastructure failure
             result["error"] = f"{exc.__class__.__name__}: {exc}"
 
-    thread = threading.Thread(target=work, name="popkit-trial", daemon=True)
+    thread = threading.Thread(target=target, name="popkit-trial", daemon=True)
     try:
         thread.start()
         try:
@@ -79,26 +81,38 @@ def execute_here(spec_json: dict[str, Any], bundle: bytes, stop: threading.Event
             thread.join(60)
             raise
         if "record" not in result:
-            return {"infra_error": f"{INFRA_PREFIX} the trial's harness failed: {result.get('error')}"}
-        return {"record": result["record"], "archive": pack(trial_dir)}
+            return {"infra_error": f"{NODE_FAILURE_PREFIX} the trial's harness failed: {result.get('error')}"}
+        return {"record": result["record"], "archive": pack(trial_dir), "worktree": result.get("worktree")}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run_on_node(spec_json: dict[str, Any], bundle: bytes, expected_cli: str | None, gate: Any = None,
-                lease_id: str | None = None, runner: Runner = local_runner) -> dict[str, Any]:
+def run_on_node(spec_json: dict[str, Any], bundle: bytes, inputs: dict[str, Any], gate: Any = None,
+                lease_id: str | None = None) -> dict[str, Any]:
     """The body of the Ray task: {"node", "record", "archive", "gate_wait_s"} or {"node", "infra_error"}."""
+    import ray
+
+    from popkit_bench.execution.local import LocalExecutor
     from popkit_bench.execution.ray.gate import acquire
 
     node = this_node()
-    problem = cli_problem(expected_cli)
-    if problem is not None:
-        return {"node": node, "infra_error": f"{INFRA_PREFIX} {problem}"}
+    spec = TrialSpec.from_json(spec_json)
+    binary, problem = node_cli(spec.claude_version, spec.claude_bin)
+    if binary is None:
+        return {"node": node, "infra_error": f"{NODE_FAILURE_PREFIX} {problem}"}
+
+    def work(scratch: Path, trial_dir: Path, stop: threading.Event) -> dict[str, Any]:
+        local = localize(spec, bundle, inputs, scratch, binary, ray.get)
+        record = LocalExecutor(scratch / "worktrees").run(local, trial_dir, stop).to_json()
+        kept = scratch / "worktrees" / spec.key.slug
+        worktree = pack_worktree(kept) if spec.settings.keep_worktree and kept.is_dir() else None
+        return {"record": record, "worktree": worktree}
+
     waited = 0.0
     if gate is not None and lease_id is not None:
         waited = acquire(gate, lease_id, node["node_id"]) or 0.0
     try:
-        out = execute_here(spec_json, bundle, threading.Event(), runner)
+        out = execute_here(work, threading.Event())
     finally:
         if gate is not None and lease_id is not None:
             gate.release.remote(lease_id)
