@@ -18,3 +18,4 @@ def ray_cluster() -> Iterator[LocalCluster]:
         yield cluster
     finally:
         cluster.shutdown()
+
