@@ -4,7 +4,6 @@ worker's scratch-folder run and CLI check, and the scripted model's per-turn del
 from __future__ import annotations
 
 import io
-import json
 import tarfile
 import threading
 import time

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from popkit_bench.commands.run import positive_float, positive_int
+from popkit_bench.commands.run import add_executor_options, executor_fields, positive_float, positive_int
 from popkit_bench.errors import EXIT_GATE_FAILED, InputError
 from popkit_bench.skill.flow import BENCHMARK, Outcome, build, report_only
 
@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--keep-worktrees", action="store_true", help="keep each trial's working folder")
     run.add_argument("--allow-regressions", action="store_true", help="regressions alone do not fail the gate")
     run.add_argument("--json", action="store_true", help="machine-readable progress events")
+    add_executor_options(run)
     run.set_defaults(func=cmd_run)
 
     agg = verbs.add_parser("aggregate", help="write benchmark.json from <workspace>/iteration-<N> run folders")
@@ -79,11 +80,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         config=cfg, eval_set=eval_set, iteration=iteration, rehearsal=args.rehearsal, claude_bin=args.claude_bin,
         parallel=args.parallel, seed=args.seed, keep_worktrees=args.keep_worktrees,
         progress=make_progress(total, as_json=args.json, label=iteration.name), timeout_s=args.timeout,
-        retries=max(0, args.retries), budget_usd=args.budget_usd,
+        retries=max(0, args.retries), budget_usd=args.budget_usd, **skill_executor(args),
     ))
     outcome = build(iteration, cfg.skill_name, thresholds=cfg.thresholds, previous=cfg.previous_benchmark,
                     gate=True, allow_regressions=args.allow_regressions)
     return present(outcome, gated=True)
+
+
+def skill_executor(args: argparse.Namespace) -> dict:
+    """IterationRequest fields of --executor ray and its options."""
+    fields = executor_fields(args)
+    if fields["executor"] != "ray":
+        return {}
+    from popkit_bench.execution.ray.session import RayOptions
+
+    return {"executor": "ray", "ray_options": RayOptions(fields["ray_address"], fields["api_concurrency"],
+                                                          fields["api_rate_per_min"], local_slots=args.parallel)}
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
