@@ -21,7 +21,8 @@ class LocalCluster:
 
     def __init__(self, worker_slots: list[int], head_slots: int = 0, connect: bool = True) -> None:
         loopback_env()
-        os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")  # a busy machine starts raylets slowly
+        # a busy machine starts a raylet's agents slowly (Ray's default: the raylet gives up after ~15 s)
+        os.environ.setdefault("RAY_agent_register_timeout_ms", "180000")
         from ray.cluster_utils import Cluster
 
         self.cluster = Cluster(initialize_head=False)
