@@ -47,6 +47,7 @@ class RayExecutor:
         self.bad_nodes: set[str] = set()  # nodes that could not run a trial (no CLI, other version)
         self._lock = threading.Lock()
         self._turn = 0
+        self._task: Any = None  # the Ray remote function, made once
 
     def run(self, spec: TrialSpec, trial_dir: Path, cancel: threading.Event) -> TrialRecord:
         """Run the trial on the cluster; never raises (infrastructure problems are `error` records)."""
@@ -77,8 +78,11 @@ class RayExecutor:
         """The task's result, or None when `cancel` was set (the task is cancelled, its lease given back)."""
         ray = import_ray()
         lease = f"{spec.key.slug}-{uuid.uuid4().hex[:8]}"
-        task = ray.remote(max_retries=0)(run_on_node).options(
-            num_cpus=self.num_cpus, resources={SLOT_RESOURCE: 1}, scheduling_strategy=self.strategy())
+        with self._lock:
+            if self._task is None:  # no automatic retry: a lost node goes back to the scheduler as `node: ...`
+                self._task = ray.remote(max_retries=0)(run_on_node)
+        task = self._task.options(num_cpus=self.num_cpus, resources={SLOT_RESOURCE: 1},
+                                  scheduling_strategy=self.strategy())
         ref = task.remote(spec.to_json(), self.bundles.ref_for(spec.codebase), self.inputs.inputs_for(spec),
                           self.gate, lease)
         try:

@@ -5,9 +5,33 @@ Every node is its own raylet (ray.cluster_utils.Cluster), so killing one is a re
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import Any
 
 from popkit_bench.execution.ray.connect import LOOPBACK, SLOT_RESOURCE, default_runtime_env, loopback_env
+
+REGISTER_WAIT_S = 240.0
+
+
+def patient(get_node: Callable[..., Any]) -> Callable[..., Any]:
+    """Ray's node start asks the GCS for the new node and gives up after 30 s, which a loaded machine
+    misses (GCS "Deadline Exceeded"); this version of `get_node` keeps asking for REGISTER_WAIT_S."""
+    if getattr(get_node, "popkit_patient", False):
+        return get_node
+
+    def wait_for_node(*args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + REGISTER_WAIT_S
+        while True:
+            try:
+                return get_node(*args, **kwargs)
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)
+
+    wait_for_node.popkit_patient = True  # type: ignore[attr-defined]
+    return wait_for_node
 
 
 def node_args(slots: int, cpus: int | None = None) -> dict[str, Any]:
@@ -23,7 +47,10 @@ class LocalCluster:
         loopback_env()
         # a busy machine starts a raylet's agents slowly (Ray's default: the raylet gives up after ~15 s)
         os.environ.setdefault("RAY_agent_register_timeout_ms", "180000")
+        import ray._private.services as services
         from ray.cluster_utils import Cluster
+
+        services.get_node = patient(services.get_node)
 
         self.cluster = Cluster(initialize_head=False)
         self.add_node(node_args(head_slots, cpus=max(1, head_slots)))
