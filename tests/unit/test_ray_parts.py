@@ -214,3 +214,37 @@ def test_play_turn_delay_is_validated_and_slows_main_loop_replies() -> None:
         t0 = time.monotonic()
         ask(server.base_url, {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "t"}]})
         assert time.monotonic() - t0 < 0.4  # a side request (no tools) is not a turn
+
+
+def test_a_node_failure_is_an_infrastructure_failure_the_scheduler_retries() -> None:
+    from popkit_bench.execution.retry import infra_failure
+    from popkit_bench.record.trial_record import TrialRecord
+
+    lost = TrialRecord("t", "baseline", 1, status="error",
+                       status_reason="node: the node running this trial was lost (NodeDiedError)")
+    assert infra_failure(lost) == lost.status_reason
+    harness = TrialRecord("t", "baseline", 1, status="error", status_reason="harness: OSError: x")
+    assert infra_failure(harness) is None
+
+
+def test_ray_options_need_the_ray_executor_and_exclude_watch(capsys) -> None:
+    from popkit_bench.cli import main
+
+    assert main(["demo", "--ray-address", "127.0.0.1:6379", "--no-report"]) == 2
+    assert "need --executor ray" in capsys.readouterr().err
+    assert main(["demo", "--executor", "ray", "--watch", "--no-report"]) == 2
+    assert "not with --executor ray" in capsys.readouterr().err
+
+
+def test_report_environment_lists_the_nodes_from_the_records(tmp_path: Path) -> None:
+    from popkit_bench.report.load import RunData
+    from popkit_bench.report.run_view import environment
+
+    records = [{"node": "127.0.0.1/aaaa0000", "status": "completed"}, {"node": "127.0.0.1/aaaa0000"},
+               {"node": "127.0.0.1/bbbb1111"}]
+    run = RunData(tmp_path, {"executor": {"name": "ray", "address": "127.0.0.1:6379"}}, records)
+    rows = {row["label"]: row["value"] for row in environment(run, None)}
+    assert rows["Executor"] == "ray, cluster 127.0.0.1:6379"
+    assert rows["Nodes"] == "127.0.0.1/aaaa0000 (2 trials), 127.0.0.1/bbbb1111 (1 trial)"
+    local = RunData(tmp_path, {"executor": {"name": "local"}}, [{"status": "completed"}])
+    assert "Nodes" not in {row["label"] for row in environment(local, None)}
