@@ -5,6 +5,7 @@ Every node is its own raylet (ray.cluster_utils.Cluster), so killing one is a re
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,10 +35,20 @@ def patient(get_node: Callable[..., Any]) -> Callable[..., Any]:
     return wait_for_node
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
 def node_args(slots: int, cpus: int | None = None) -> dict[str, Any]:
-    """Arguments of one node: `slots` trial slots (and as many CPUs unless given)."""
+    """Arguments of one node: `slots` trial slots (and as many CPUs unless given). The agents' ports are
+    chosen here: with port 0 the raylet waits for the agent to write its port to a file and dies after
+    ~15 s, which a loaded machine misses."""
     return {"num_cpus": slots if cpus is None else cpus, "node_ip_address": LOOPBACK,
-            "resources": {SLOT_RESOURCE: slots}, "include_dashboard": False}
+            "resources": {SLOT_RESOURCE: slots}, "include_dashboard": False,
+            "metrics_agent_port": free_port(), "runtime_env_agent_port": free_port(),
+            "dashboard_agent_listen_port": free_port()}
 
 
 class LocalCluster:
