@@ -19,6 +19,7 @@ from popkit_bench.execution.ray.inputs import localize_inputs
 from popkit_bench.execution.ray.worktree_return import pack_worktree
 from popkit_bench.execution.retry import NODE_FAILURE_PREFIX
 from popkit_bench.execution.spec import TrialSpec
+from popkit_bench.process.tree import kill_descendants
 
 # work(scratch, trial_dir, stop) -> {"record": the record as JSON, "worktree": tar.gz of a kept worktree | None}
 Work = Callable[[Path, Path, threading.Event], dict[str, Any]]
@@ -57,8 +58,8 @@ def localize(spec: TrialSpec, bundle: bytes, inputs: dict[str, Any], scratch: Pa
 def execute_here(work: Work, stop: threading.Event) -> dict[str, Any]:
     """Run `work` in a fresh scratch folder (removed afterwards): {"record", "archive"} or {"infra_error"}.
 
-    The trial runs in a thread so that a Ray cancel (KeyboardInterrupt in this thread) sets `stop`, lets
-    the executor kill its process tree, and only then ends the task."""
+    The trial runs in a thread so that a Ray cancel (KeyboardInterrupt in this thread) sets `stop`, kills
+    the trial's processes, and only then ends the task."""
     scratch = Path(tempfile.mkdtemp(prefix="popkit-ray-trial-"))
     trial_dir = scratch / "trial"
     trial_dir.mkdir()
@@ -76,8 +77,9 @@ def execute_here(work: Work, stop: threading.Event) -> dict[str, Any]:
         try:
             while thread.is_alive():
                 thread.join(0.2)
-        except KeyboardInterrupt:  # ray.cancel
+        except KeyboardInterrupt:  # ray.cancel: end this trial's processes (a Ray worker runs one task at once)
             stop.set()
+            kill_descendants(grace_s=2)
             thread.join(60)
             raise
         if "record" not in result:
