@@ -248,3 +248,24 @@ def test_report_environment_lists_the_nodes_from_the_records(tmp_path: Path) -> 
     assert rows["Nodes"] == "127.0.0.1/aaaa0000 (2 trials), 127.0.0.1/bbbb1111 (1 trial)"
     local = RunData(tmp_path, {"executor": {"name": "local"}}, [{"status": "completed"}])
     assert "Nodes" not in {row["label"] for row in environment(local, None)}
+
+
+def test_a_cancelled_trial_stops_and_its_processes_are_killed_on_the_node() -> None:
+    import _thread
+    import subprocess
+
+    started: dict[str, object] = {}
+
+    def work(scratch, trial_dir, stop):
+        started["proc"] = subprocess.Popen(["sleep", "60"])
+        started["scratch"] = scratch
+        stop.wait(30)
+        started["stopped"] = stop.is_set()
+        return {"record": {"status": "interrupted"}}
+
+    threading.Timer(0.5, _thread.interrupt_main).start()  # what ray.cancel does to the task's thread
+    with pytest.raises(KeyboardInterrupt):
+        execute_here(work, threading.Event())
+    proc = started["proc"]
+    assert proc.poll() is not None  # killed (and reaped) long before its 60 s  # type: ignore[union-attr]
+    assert started["stopped"] is True and not started["scratch"].exists()  # type: ignore[union-attr]
