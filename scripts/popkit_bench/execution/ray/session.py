@@ -57,8 +57,18 @@ class RaySession:
                                "cpus": n["cpus"]} for n in self.nodes],
             "api_concurrency": self.options.api_concurrency or self.slots,
             "api_rate_per_min": self.options.api_rate_per_min,
+            "api_gate": self.gate_stats(),
         }
         return {**self.executor.describe(), **data}
+
+    def gate_stats(self) -> dict[str, Any] | None:
+        """Leases granted so far and the most held at once (None when the gate cannot be reached)."""
+        import ray
+
+        try:
+            return ray.get(self.gate.stats.remote(), timeout=10)
+        except Exception:  # noqa: BLE001 - run.json is written even when the cluster is going away
+            return None
 
     def close(self) -> None:
         """Stop the run's API gate; disconnect (and stop a local Ray this run started)."""
