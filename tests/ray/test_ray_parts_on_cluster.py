@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -65,3 +66,28 @@ def test_bundle_reaches_both_nodes_and_the_gate_limits_the_cluster(ray_cluster: 
     assert all(later[0] >= earlier[1] - 0.05 for earlier, later in zip(spans, spans[1:], strict=False)), spans
     stats = ray.get(gate.stats.remote())
     assert stats["peak"] == 1 and stats["granted"] == 3 and stats["held"] == 0
+
+
+def test_a_node_with_another_cli_version_fails_the_trial_as_an_infrastructure_error(
+        ray_cluster: LocalCluster, tmp_path: Path, claude_bin: Path) -> None:
+    from popkit_bench.execution.ray.executor import RayExecutor
+    from popkit_bench.execution.retry import infra_failure
+    from popkit_bench.execution.spec import TrialSpec
+    from popkit_bench.planning.plan import Arm, TrialKey
+    from popkit_bench.tasks.discovery import resolve_tasks
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("print('hello')\n")
+    commit_folder(repo, "one")
+    codebase = Codebase(repo, git("rev-parse", "HEAD", cwd=repo).strip(), "main", "bundled:repo")
+    task = resolve_tasks("pagination-off-by-one")[0]
+    spec = TrialSpec(run_id="r", key=TrialKey(task.id, "baseline", 1), task=task, arm=Arm("baseline"),
+                     codebase=codebase, claude_bin=claude_bin, claude_version="9.9.9")
+    executor = RayExecutor()
+    record = executor.run(spec, tmp_path / "trial", threading.Event())
+    assert record.status == "error" and record.executor == "ray" and record.node is not None
+    assert record.status_reason is not None and "the run pinned 9.9.9" in record.status_reason
+    assert infra_failure(record) == record.status_reason  # the scheduler retries it
+    assert len(executor.bad_nodes) == 1  # and prefers another node for the next trial
+    assert executor.strategy() != "DEFAULT"
