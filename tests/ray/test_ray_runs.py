@@ -142,3 +142,19 @@ def test_worker_node_killed_mid_trial_loses_and_duplicates_nothing(ray_cluster: 
         assert record["earlier_attempts"][0]["reason"].startswith("node: the node running this trial was lost")
         assert record["node"] != doomed_label
     assert "retrying" in output
+
+
+def test_skill_run_on_the_cluster_grades_the_worktrees_that_came_back(ray_cluster: LocalCluster, tmp_path: Path,
+                                                                      claude_bin: Path) -> None:
+    fixtures = REPO / "tests" / "fixtures" / "skill-bench"
+    code = main(["skill", "run", str(fixtures / "config.json"), "--rehearsal", "--workspace", str(tmp_path),
+                 "--executor", "ray", "--ray-address", ray_cluster.address])
+    assert code == 0
+    bench = json.loads((tmp_path / "iteration-1" / "benchmark.json").read_text())
+    # the same grades as the local run of tests/integration/test_skill_benchmark.py: the assertions
+    # looked at the files each agent wrote on its node
+    assert bench["summary"]["with_skill"]["pass_rate"] == 1.0
+    assert bench["summary"]["baseline"]["pass_rate"] == round((0.4 + 1 / 3) / 2, 4)
+    records = read_journal_json(tmp_path / "iteration-1" / "_run" / "results.jsonl")
+    assert len(records) == 12 and {r["status"] for r in records} == {"completed"}
+    assert len({r["node"] for r in records}) >= 2
