@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from slow_tasks import slow_task
 
@@ -67,6 +68,12 @@ def wait_for_event(proc: subprocess.Popen, event: str, timeout: float = 400) -> 
             if seen[-1].get("event") == event:
                 return seen
     raise AssertionError(f"no {event!r} in time")
+
+
+def runs_claude(node: Any) -> bool:
+    """True while a Claude Code process runs under the node's raylet (a trial is mid-session there)."""
+    raylet = psutil.Process(node.all_processes["raylet"][0].process.pid)
+    return any(p.name().startswith("claude") for p in raylet.children(recursive=True))
 
 
 def test_demo_on_two_nodes_has_the_verdict_shape_of_a_local_run(ray_cluster: LocalCluster, tmp_path: Path,
@@ -127,7 +134,10 @@ def test_worker_node_killed_mid_trial_loses_and_duplicates_nothing(ray_cluster: 
                   ray_cluster.address, "--parallel", "3", "--run-dir", str(run_dir), "--no-report")
     try:
         wait_for_event(proc, "trial_start")
-        time.sleep(6)  # every slot is busy with a trial of several slow turns
+        deadline = time.monotonic() + 300
+        while not runs_claude(doomed) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.0)  # mid-session: the trial waits on the slow scripted model
         ray_cluster.kill(doomed)
         output, _ = proc.communicate(timeout=600)
     finally:
