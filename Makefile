@@ -7,17 +7,34 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CLAUDE_VERSION := 2.1.330
 CACHE ?= $(if $(POPKIT_CACHE_DIR),$(POPKIT_CACHE_DIR),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/popkit-ops)
+# The virtual environment and the run folders live outside the plugin tree, in DEV_DIR; the checkout holds the
+# symlinks .venv and .popkit to them. `claude plugin install` copies a local marketplace's plugin folder into
+# its cache as it is (it reads no .gitignore) but drops symlinks that lead out of the folder, so neither is
+# copied. A .venv or .popkit that is already a real folder is kept (`make clean` removes it).
+CHECKOUT_ID := $(shell printf '%s' "$(CURDIR)" | cksum | cut -d' ' -f1)
+DEV_DIR ?= $(CACHE)/checkouts/$(CHECKOUT_ID)
+VENV_REAL := $(if $(filter .venv,$(VENV)),$(shell if [ -d .venv ] && [ ! -L .venv ]; then echo .venv; \
+	else echo "$(DEV_DIR)/venv"; fi),$(VENV))
 CLAUDE_BIN := $(CACHE)/claude-cli/node_modules/.bin/claude
 PYTEST_ARGS ?=
 
-.PHONY: demo test env cli browser lint bench clean
+.PHONY: demo test test-fast env links cli browser lint bench clean
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(VENV)/.installed: pyproject.toml | links
+	$(PYTHON) -m venv "$(VENV_REAL)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,ray]'
 	touch $@
 
 env: $(VENV)/.installed
+
+# .venv -> DEV_DIR/venv and .popkit -> DEV_DIR/popkit (see DEV_DIR above).
+links:
+	@for name in .venv .popkit; do \
+	  if [ "$$name" = .venv ] && [ "$(VENV)" != .venv ]; then continue; fi; \
+	  target="$(DEV_DIR)/$${name#.}"; \
+	  if [ -L "$$name" ] || [ ! -e "$$name" ]; then mkdir -p "$$target" && ln -sfn "$$target" "$$name"; \
+	  else echo "note: $$name is a folder inside the plugin tree: a marketplace install of this checkout copies it (make clean, then make env, moves it out)" >&2; fi; \
+	done
 
 # The pinned Claude Code CLI. Installed into the cache unless POPKIT_CLAUDE_BIN points elsewhere.
 cli:
@@ -44,6 +61,10 @@ demo: env cli
 test: env cli browser
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+# The fast part: unit tests without the real CLI, browser, Ray or simulations (about a minute of CPU).
+test-fast: env
+	$(PY) -m pytest -q -m "not real_cli and not browser and not slow and not ray" tests/unit $(PYTEST_ARGS)
+
 lint: env
 	$(VENV)/bin/ruff check scripts shared tests benchmarks
 
@@ -51,4 +72,5 @@ bench: env cli
 	$(PY) benchmarks/bench_overhead.py
 
 clean:
-	rm -rf $(VENV) .popkit .pytest_cache
+	rm -rf .pytest_cache "$(DEV_DIR)"
+	@for name in $(VENV) .popkit; do if [ -L "$$name" ]; then rm -f "$$name"; else rm -rf "$$name"; fi; done

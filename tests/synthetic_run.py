@@ -47,6 +47,9 @@ class RunSpec:
     seed: int = 1
     prompt: str = "Make fizzbuzz handle multiples of 15 and keep the tests passing."
     created_at: str = "2026-11-23T13:30:00Z"
+    rehearsal: bool = True                                     # run.json `rehearsal`
+    verification: str = "python -m unittest -q"                # the tasks' verification command
+    generic_play_tasks: list[str] = field(default_factory=list)  # tasks whose trials ran the generic play
 
 
 def default_trials(spec: RunSpec, per_arm: int | None = None) -> list[TrialSpec]:
@@ -71,7 +74,9 @@ def make_metrics(rng: random.Random, arm: str, effect: float, task_index: int) -
         "tokens_total": tokens_in + tokens_out + cache_read + cache_creation,
         "tokens_input": tokens_in, "tokens_output": tokens_out,
         "tokens_cache_read": cache_read, "tokens_cache_creation": cache_creation,
-        "context_peak_tokens": int(cache_read / 3), "cost_usd": round((tokens_in * 3 + tokens_out * 15) / 1e6, 5),
+        "context_peak_tokens": int(cache_read / 3),
+        "context_footprint_tokens": int(cache_creation * (1.0 if arm == BASELINE else 1.15)),
+        "cost_usd": round((tokens_in * 3 + tokens_out * 15) / 1e6, 5),
         "turns": tools + 1, "tool_calls": tools, "errors": errors, "error_rate": round(errors / tools, 4),
         "backtracking": max(0, int(rng.gauss(1.0 * scale, 0.7))),
         "duration_s": round(duration, 2), "duration_api_s": round(duration * 0.6, 2),
@@ -114,7 +119,7 @@ def write_run(run_dir: Path, spec: RunSpec, *, streams_limit: int | None = None)
     run_json = {
         "schema": 1, "run_id": spec.run_id, "created_at": spec.created_at, "updated_at": spec.created_at,
         "popkit_bench_version": "0.1.0", "argv": ["run", spec.tasks[0], "--trials", str(spec.trials_requested)],
-        "rehearsal": True, "seed": 0, "trials_per_arm": spec.trials_requested,
+        "rehearsal": spec.rehearsal, "seed": 0, "trials_per_arm": spec.trials_requested,
         "trials_requested": {t: {a: spec.trials_requested for a in spec.arms} for t in spec.tasks},
         "arms": [{"name": a, "plugin_dirs": [] if a == BASELINE else ["/work/main"],
                   "plugin_name": None if a == BASELINE else a} for a in spec.arms],
@@ -122,7 +127,7 @@ def write_run(run_dir: Path, spec: RunSpec, *, streams_limit: int | None = None)
         "plugins": [{"path": "/work/main", "name": a, "version": "0.1.0", "digest": "0123456789abcdef"}
                     for a in spec.arms if a != BASELINE],
         "tasks": [{"id": t, "category": "demo", "path": f"tasks/demo/{t}.yml", "description": f"Task {t}",
-                   "user_prompt": spec.prompt, "verification": ["python -m unittest -q"], "timeout_seconds": 300,
+                   "user_prompt": spec.prompt, "verification": [spec.verification], "timeout_seconds": 300,
                    "codebase": {"source": "tasks/demo/codebase", "ref": "HEAD", "commit": "a1b2c3d4e5f6",
                                 "digest": "feedface"}} for t in spec.tasks],
         "claude_code": {"binary": "/usr/bin/claude", "version": "2.1.330"},
@@ -147,7 +152,7 @@ def _record(run_dir: Path, spec: RunSpec, trial: TrialSpec, rng: random.Random, 
     metrics = trial.metrics if trial.metrics is not None else make_metrics(
         rng, trial.arm, spec.effect, spec.tasks.index(trial.task_id) if trial.task_id in spec.tasks else 0)
     failed_check = metrics.get("verification_pass_rate") not in (None, 1.0)
-    verification = [{"command": "python -m unittest -q", "shell": False, "exit_code": 1 if failed_check else 0,
+    verification = [{"command": spec.verification, "shell": False, "exit_code": 1 if failed_check else 0,
                      "passed": not failed_check, "timed_out": False, "duration_s": 0.4,
                      "output_tail": ("FAILED (failures=1)" if failed_check else "Ran 3 tests\n\nOK")
                      + (f"\n{trial.prompt_text}" if trial.prompt_text else "")}]
@@ -161,6 +166,9 @@ def _record(run_dir: Path, spec: RunSpec, trial: TrialSpec, rng: random.Random, 
         (folder / "stream.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
         (folder / "stderr.txt").write_text("" if trial.status != "error" else "Error: spawn failed\n",
                                            encoding="utf-8")
+        if spec.rehearsal:
+            variant = "generic-play" if trial.task_id in spec.generic_play_tasks else "default"
+            (folder / "rehearsal.json").write_text(json.dumps({"variants": [variant]}), encoding="utf-8")
         if verification:
             (folder / "verification.json").write_text(json.dumps(verification, indent=2), encoding="utf-8")
     contaminated = trial.status == "contaminated"

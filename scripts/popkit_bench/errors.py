@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
@@ -62,3 +64,16 @@ def read_input_text(path: Path, kind: str = "file") -> str:
         raise InputError(f"is a folder, not a {kind}", file=path) from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", file=path) from None
+
+
+def is_positive_number(value: Any) -> bool:
+    """True for a finite number > 0 (not a bool): NaN and infinity, which YAML's `.nan`/`.inf` and
+    JSON's `NaN`/`Infinity` produce, are not valid seconds, counts or limits."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0)
+
+
+def is_nonnegative_number(value: Any) -> bool:
+    """True for a finite number >= 0 (not a bool)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= 0)

@@ -3,8 +3,9 @@
 Matching rules for a question (one entry of AskUserQuestion's `questions`), first match wins:
   1. a `responses` key equal to the question's `header`;
   2. a `responses` key equal to the question text;
-  3. a `responses` key that, as a case-insensitive regex (`re.search`), matches the header or the question
-     text; keys are tried in file order (keys that are not valid regexes are skipped).
+  3. a `responses` key that, as a case-insensitive RE2 regex (linear time: popkit_shared/safe_regex.py),
+     matches the header or the question text; keys are tried in file order (keys that are not valid
+     regexes are skipped: they match exactly, by rules 1-2, only).
 Unmatched questions get the default: the first option (`"defaultAnswer": "first"`, the default), or
 "No preference" (`"defaultAnswer": "decline"`, also used when the question has no options).
 Answers: an option label (spelled as the option when it matches one case-insensitively, else passed on as
@@ -27,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from popkit_shared.benchmark_responses import Answer, ResponsesFile
+from popkit_shared.safe_regex import PatternError, compile_pattern
 
 YES = re.compile(r"^\s*(yes|y|allow|approve|accept|ok|true|proceed|continue)\b", re.IGNORECASE)
 NO = re.compile(r"^\s*(no|n|deny|decline|reject|false|cancel|stop|skip)\b", re.IGNORECASE)
@@ -81,8 +83,8 @@ def _lookup(table: dict[str, Answer], header: str | None, text: str) -> tuple[An
         return table[text], "question"
     for key, value in table.items():
         try:
-            pattern = re.compile(key, re.IGNORECASE)
-        except re.error:
+            pattern = compile_pattern(key)
+        except PatternError:
             continue
         if (header is not None and pattern.search(header)) or pattern.search(text):
             return value, f"regex:{key}"

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from popkit_shared.safe_regex import RE2_SYNTAX, Pattern, PatternError, compile_pattern
 
 Answer = str | list[str] | bool | dict[str, str]
 TOP_LEVEL_KEYS = ("responses", "standardAutoApprove", "explicitDeclines", "description", "defaultAnswer",
@@ -43,8 +44,8 @@ class ResponsesFile:
 
     path: Path | None
     responses: dict[str, Answer] = field(default_factory=dict)
-    auto_approve: tuple[re.Pattern[str], ...] = ()
-    declines: tuple[re.Pattern[str], ...] = ()
+    auto_approve: tuple[Pattern, ...] = ()
+    declines: tuple[Pattern, ...] = ()
     default_answer: str = "first"
     default_permission: str = "allow"
 
@@ -104,11 +105,12 @@ def parse_responses(data: Any, *, name: str = "<responses>", text: str = "", pat
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail(key, "must be a list of regular expressions (strings)", '["run.*tests"]')
         compiled = []
-        for item in value:
+        for index, item in enumerate(value):
             try:
-                compiled.append(re.compile(item, re.IGNORECASE))
-            except re.error as exc:
-                raise fail(key, f"invalid regular expression {item!r}: {exc}", "a Python regex") from None
+                compiled.append(compile_pattern(item))
+            except PatternError as exc:
+                raise fail(key, f"pattern {index + 1}: {exc}",
+                           f"a regular expression in {RE2_SYNTAX}") from None
         patterns[key] = tuple(compiled)
     default = data.get("defaultAnswer", "first")
     if default not in ("first", "decline"):

@@ -9,6 +9,9 @@ Rules (docs/formats.md, CLAUDE_CODE.md):
 - context_peak_tokens: the largest input + cache read + cache creation of one main-loop request (a
   subagent has its own context; stream-json does not show subagent requests, so this keeps both sources
   comparable); subagent requests are used only when no main-loop request was recorded.
+- context_footprint_tokens: input + cache read + cache creation of the first main-loop request (the first
+  assistant message): what the system prompt, tools, skills and plugin listings cost before the agent
+  does anything. Subagent requests never count.
 - errors: tool results with is_error, plus permission denials and recorded errors that are not already
   an errored tool result (matched by tool_use_id). error_rate = errors / tool_calls.
 - backtracking: files written or edited (Write, Edit, MultiEdit, NotebookEdit; failed calls excluded)
@@ -34,7 +37,7 @@ from popkit_shared.recording.model import (
 
 METRIC_KEYS = (
     "tokens_total", "tokens_input", "tokens_output", "tokens_cache_read", "tokens_cache_creation",
-    "context_peak_tokens", "cost_usd", "turns", "tool_calls", "errors", "error_rate", "backtracking",
+    "context_peak_tokens", "context_footprint_tokens", "cost_usd", "turns", "tool_calls", "errors", "error_rate", "backtracking",
     "duration_s", "duration_api_s", "verification_pass_rate", "success", "questions_asked",
 )
 TOKEN_KEYS = METRIC_KEYS[:5]
@@ -108,6 +111,7 @@ def compute_metrics(
         return MetricsResult(out.metrics, out.null_reasons, {}, label, out.sources, out.notes)
     _tokens(out, session, transcript)
     _context_peak(out, tool_session)
+    _context_footprint(out, tool_session)
     _cost(out, session, transcript)
     _turns(out, session)
     tools = _tools(out, session, tool_session)
@@ -174,6 +178,17 @@ def _context_peak(out: _Out, session: Session) -> None:
         return
     where = f"{session.source} API calls ({'main loop' if main else 'subagents only'})"
     out.set("context_peak_tokens", max(c.usage.context for c in (main or calls) if c.usage), where)
+
+
+def _context_footprint(out: _Out, session: Session) -> None:
+    first = next((c for c in session.api_calls if not c.is_sidechain), None)
+    if first is None:
+        out.set("context_footprint_tokens", None, reason=f"no main-loop API call in the {session.source}")
+    elif first.usage is None:
+        out.set("context_footprint_tokens", None, reason=f"the first main-loop API call in the {session.source} "
+                "has no usage")
+    else:
+        out.set("context_footprint_tokens", first.usage.context, f"{session.source} first main-loop API call")
 
 
 def _cost(out: _Out, session: Session, transcript: Session | None) -> None:

@@ -117,3 +117,23 @@ def test_prints(page: Page, site: dict[str, Path], tmp_path: Path):
     pdf = base64.b64decode(page.send("Page.printToPDF", {"printBackground": True}, timeout=60)["data"])
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") > 3
     (tmp_path / "report.pdf").write_bytes(pdf)
+
+
+def test_chart_labels_are_not_clipped(page: Page, tmp_path: Path):
+    """Every text of every chart lies inside its SVG, also a long verification command's row label."""
+    from synthetic_run import RunSpec, write_run
+
+    from popkit_bench.analysis.analyze import analyze_run
+    from popkit_bench.report.generate import write_reports
+
+    run = write_run(tmp_path / "run", RunSpec(verification="python3 -m unittest discover -s tests -q --buffer"))
+    html = write_reports(run, analyze_run(run), tmp_path / "out", ("html",))[0]
+    page.load(html.as_uri())
+    found = page.evaluate("""(() => { const out = []; let labels = 0;
+      document.querySelectorAll('svg.chart').forEach(svg => { const r = svg.getBoundingClientRect();
+        svg.querySelectorAll('text').forEach(t => { const b = t.getBoundingClientRect();
+          if (t.textContent.startsWith('Passes: python3')) labels++;
+          if (b.left < r.left - 0.5 || b.right > r.right + 0.5) out.push(t.textContent); }); });
+      return {clipped: out, labels: labels}; })()""")
+    assert found["labels"] >= 1, "the long label is in a chart"
+    assert found["clipped"] == []

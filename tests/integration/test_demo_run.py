@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -23,7 +25,10 @@ CORE_METRICS = (
 def demo_run(tmp_path_factory: pytest.TempPathFactory, claude_bin: Path) -> tuple[Path, Path, int]:
     base = tmp_path_factory.mktemp("demo")
     run_dir, report_dir = base / "run", base / "reports"
-    code = main(["demo", "--trials", "3", "--run-dir", str(run_dir), "--report-dir", str(report_dir)])
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["demo", "--trials", "3", "--run-dir", str(run_dir), "--report-dir", str(report_dir)])
+    (base / "stdout.txt").write_text(printed.getvalue(), encoding="utf-8")
     return run_dir, report_dir, code
 
 
@@ -124,6 +129,28 @@ def test_init_event_lists_the_plugins_command_and_skill(demo_run: tuple[Path, Pa
         assert has_plugin == (record["arm"] == "popkit-ops"), sorted(listed)
 
 
+def test_console_verdict_and_report_tops_say_scripted_model(demo_run: tuple[Path, Path, int]) -> None:
+    _, report_dir, _ = demo_run
+    printed = (report_dir.parent / "stdout.txt").read_text(encoding="utf-8")
+    verdict = next(line for line in printed.splitlines() if line.startswith("Verdict"))
+    assert verdict.startswith("Verdict [scripted model (rehearsal), not a real model]: "), verdict
+    assert "generic play" not in verdict  # the demo task has its own play
+    md = next(report_dir.glob("pagination-off-by-one-*.md")).read_text(encoding="utf-8")
+    assert "Scripted model (rehearsal)" in "\n".join(md.splitlines()[:5])
+    html = next(report_dir.glob("pagination-off-by-one-*.html")).read_text(encoding="utf-8")
+    assert html.split("<main>", 1)[1].lstrip().startswith('<div class="banner banner-scripted" id="model-source"')
+    data = json.loads(next(report_dir.glob("pagination-off-by-one-*.json")).read_text(encoding="utf-8"))
+    assert data["model_source"]["kind"] == "scripted" and data["model_source"]["generic_play_trials"] == 0
+    assert "scripted model</span>" in (report_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_environment_lists_the_builtin_plugins_of_both_arms(demo_run: tuple[Path, Path, int]) -> None:
+    data = json.loads(next(demo_run[1].glob("pagination-off-by-one-*.json")).read_text(encoding="utf-8"))
+    rows = {row["label"]: row["value"] for row in data["report"]["environment"]}
+    assert "cc-plugin-" in rows["Built-in plugins (loaded in every arm)"], rows
+    assert rows["Overlap with built-ins"].startswith("none: no command or skill of popkit-ops")
+
+
 def test_every_demo_record_validates_against_the_published_schema(demo_run: tuple[Path, Path, int]) -> None:
     from records import assert_valid_journal
 
@@ -131,3 +158,4 @@ def test_every_demo_record_validates_against_the_published_schema(demo_run: tupl
     assert assert_valid_journal(run_dir / "results.jsonl") == 6
     for record in read_journal_json(run_dir / "results.jsonl"):
         assert record["executor"] == "local" and record["terminal_reason"] and record["final_answer"]
+        assert record["session_id"] == result_event(run_dir / record["trial_dir"])["session_id"]

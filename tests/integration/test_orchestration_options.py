@@ -13,10 +13,11 @@ import yaml
 
 from popkit_bench.cli import main
 from popkit_bench.execution.benchmark_run import default_parallel
-from popkit_bench.execution.measure import take_session_facts
+from popkit_bench.execution.measure import fill_metrics, take_session_facts
 from popkit_bench.execution.retry import infra_failure
 from popkit_bench.record.journal import read_journal_json
 from popkit_bench.record.trial_record import TrialRecord
+from popkit_shared.metrics import compute_metrics
 from popkit_shared.recording import load_stream_json
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ def test_an_overloaded_api_is_retried_and_recorded_with_its_attempts(tmp_path: P
     retried = [r for r in records if r["attempts"] == 2]
     assert len(retried) == 1 and [r["attempts"] for r in records].count(1) == 1
     earlier = retried[0]["earlier_attempts"]
-    assert earlier[0]["status"] == "failed" and "529" in earlier[0]["reason"]
+    assert earlier[0]["status"] == "error" and "529" in earlier[0]["reason"]
     first = run_dir / retried[0]["trial_dir"] / "attempts" / "1" / "stream.jsonl"
     assert '"api_error_status":529' in first.read_text().replace(" ", "")
 
@@ -61,7 +62,7 @@ def test_a_task_failure_is_never_retried(tmp_path: Path, claude_bin: Path) -> No
     assert code == 0
     records = read_journal_json(run_dir / "results.jsonl")
     assert {r["status"] for r in records} == {"failed"}
-    assert all(r["attempts"] == 1 and "earlier_attempts" not in r for r in records)
+    assert all(r["attempts"] == 1 and r["earlier_attempts"] == [] for r in records)
 
 
 @pytest.mark.real_cli
@@ -102,7 +103,9 @@ def test_infrastructure_failures_are_told_apart_from_task_failures(tmp_path: Pat
         lines = [json.dumps(e) for e in events] + ([json.dumps({"type": "result", **result})] if result else [])
         (tmp_path / "stream.jsonl").write_text("\n".join(lines) + "\n")
         record = TrialRecord("t", "baseline", 1, status=status, status_reason="claude exited 1 without a result event")
-        take_session_facts(record, load_stream_json(tmp_path / "stream.jsonl"))
+        session = load_stream_json(tmp_path / "stream.jsonl")
+        take_session_facts(record, session)  # what the executor reads from the stream (execution/measure.py)
+        fill_metrics(record, compute_metrics(session, None))
         return infra_failure(record)
 
     api = {"is_error": True, "terminal_reason": "api_error", "subtype": "success"}

@@ -33,7 +33,7 @@ def run_claude(claude_bin: Path, base_url: str, cwd: Path, home: Path, prompt: s
         "CLAUDE_CONFIG_DIR": str(config),
     }
     argv = [str(claude_bin), "-p", prompt, "--output-format", "stream-json", "--verbose",
-            "--session-id", session_id, "--setting-sources", "", "--strict-mcp-config",
+            "--session-id", session_id, "--setting-sources", "",
             "--permission-mode", "acceptEdits", "--allowedTools", "Bash(*)"]
     if plugin_dir is not None:
         argv += ["--plugin-dir", str(plugin_dir)]

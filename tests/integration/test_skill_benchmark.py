@@ -65,6 +65,7 @@ def test_iteration_one_benchmark_matches_the_seed_schema_and_passes(workspace: t
         assert item["with_skill"]["avg_tokens"] == TOKENS[item["eval_id"]][0]
         assert item["baseline"]["avg_tokens"] == TOKENS[item["eval_id"]][1]
     assert bench["gate"]["passed"] is True
+    assert bench["model_source"]["kind"] == "scripted" and bench["model_source"]["generic_play_trials"] == 0
 
 
 def test_run_folders_hold_outputs_timing_and_grading_from_the_trial_record(workspace: tuple[Path, int, int]) -> None:
@@ -125,7 +126,23 @@ def test_iteration_two_regression_fails_the_gate(workspace: tuple[Path, int, int
     assert "## Iteration 2 vs 1" in md and "**Gate: FAIL**" in md
     section = md.split("### Regressions (Action Required)")[1].split("### Improvements")[0]
     assert "| eval-2 | PASS | FAIL |" in section and "counts 3 items" in section
-    assert "/skill-forge evolve" in md.split("### Recommendations")[1]
+    recommendations = md.split("### Recommendations")[1]
+    assert "/skill-forge" not in md and "popkit-bench skill run" in recommendations
+
+
+def test_skill_creator_reads_our_workspace(workspace: tuple[Path, int, int]) -> None:
+    from skill_creator_schema import read_benchmark, read_workspace
+
+    it = workspace[0] / "iteration-1"
+    runs = read_workspace(it)
+    assert len(runs["with_skill"]) == 6 and len(runs["without_skill"]) == 6
+    assert all(r["pass_rate"] is not None and r["tokens"] > 0 for rs in runs.values() for r in rs)
+    creator = read_benchmark(it / "skill-creator-benchmark.json")
+    ours = load(it / "benchmark.json")
+    assert creator["means"]["with_skill"]["pass_rate"] == ours["summary"]["with_skill"]["pass_rate"] == 1.0
+    assert creator["means"]["with_skill"]["tokens"] == (TOKENS[1][0] + TOKENS[2][0]) / 2
+    assert creator["means"]["without_skill"]["tokens"] == (TOKENS[1][1] + TOKENS[2][1]) / 2
+    assert creator["delta"]["tokens"] == f"{(TOKENS[1][0] + TOKENS[2][0] - TOKENS[1][1] - TOKENS[2][1]) / 2:+.0f}"
 
 
 def test_every_skill_run_record_validates_against_the_published_schema(workspace: tuple[Path, int, int]) -> None:

@@ -46,7 +46,7 @@ def test_seed_keys_and_shape() -> None:
     assert analysis["power"]["metrics"]["tokens_total"]["n_per_arm_for_target"] >= 2
     assert [c["id"] for c in analysis["validity"]["criteria"]] == [
         "min_trials", "treatment_verification", "significance", "large_effect", "consistency",
-        "no_contamination", "trials_completed"]
+        "no_contamination", "no_tampering", "trials_completed"]
     assert analysis["sufficiency"] == {"ok": True, "problems": []}
     assert "verify:python -m unittest" in analysis["metrics"]
     assert analysis["comparisons"][0]["per_task"]["demo"]["metrics"]["tokens_total"] == tokens
@@ -161,6 +161,16 @@ def test_exclusions_failed_counts_timeouts_do_not() -> None:
     assert criteria["no_contamination"]["numbers"]["contaminated"]["popkit-ops"] == 1
 
 
+def test_tampered_trial_is_excluded_counted_and_fails_validity() -> None:
+    records = synthetic.make_records(trials=4, statuses={("demo", "popkit-ops", 2): "tampered"})
+    analysis = analyze_records(records)
+    assert analysis["exclusions"]["by_reason"] == {"tampered": 1}
+    assert analysis["metrics"]["success"]["popkit-ops"]["n"] == 3  # never a success: not in the statistics
+    criteria = {c["id"]: c for c in analysis["validity"]["criteria"]}
+    assert criteria["no_tampering"]["passed"] is False
+    assert criteria["no_tampering"]["numbers"]["tampered"] == {"baseline": 0, "popkit-ops": 1}
+
+
 def test_contaminated_baseline_fails_validity() -> None:
     records = synthetic.make_records(trials=4, statuses={("demo", "baseline", 2): "contaminated"})
     criteria = {c["id"]: c for c in analyze_records(records)["validity"]["criteria"]}
@@ -264,3 +274,22 @@ def test_binary_success_all_ones_and_verification() -> None:
     assert success["p_value"] == 1.0 and success["significant"] is False
     assert success["baseline"]["proportion"] == 1.0
     assert np.isclose(success["baseline"]["ci"]["high"], 1.0)
+
+
+def _criterion(analysis: dict, cid: str) -> dict:
+    return next(c for c in analysis["validity"]["criteria"] if c["id"] == cid)
+
+
+def test_criterion_one_counts_successful_trials_not_completed_ones() -> None:
+    failing = simple([1, 1, 1, 1], [0, 0, 0, 0], name="success")  # 4 completed per arm, 0% success in one
+    first = _criterion(failing, "min_trials")
+    assert first["passed"] is False and first["numbers"]["per_task"]["t"] == {"baseline": 4, "popkit-ops": 0}
+    assert "successful" in first["detail"]
+    passing = simple([1, 1, 1, 1], [1, 1, 1, 0], name="success")
+    assert _criterion(passing, "min_trials")["passed"] is True
+
+
+def test_criterion_one_is_null_when_success_was_never_measured() -> None:
+    unmeasured = simple([None] * 4, [None] * 4, name="success")
+    first = _criterion(unmeasured, "min_trials")
+    assert first["passed"] is None and "no verification" in first["passed_reason"]

@@ -6,7 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from scipy import stats
 
+from popkit_bench.analysis.futility import design_drift, futility_bounds
 from popkit_bench.analysis.sequential import (
     SequentialPlan,
     boundaries,
@@ -94,3 +96,51 @@ def test_conditional_power() -> None:
     assert conditional_power(0.0, 0.5, 2.0) < 0.05
     assert conditional_power(3.0, 0.5, 2.0) > 0.9
     assert conditional_power(2.5, 1.0, 2.0) == 1.0
+
+
+def test_beta_spending_futility_bounds_spend_what_they_promise() -> None:
+    """Under the design alternative, P(stopped for futility by look k) = futility_beta * t_k (Monte Carlo)."""
+    fractions = (0.25, 0.5, 0.75, 1.0)
+    efficacy = boundaries(fractions)
+    theta = design_drift(0.05, 0.2)
+    assert theta == pytest.approx(1.959964 + 0.841621, abs=1e-5)
+    bounds = futility_bounds(fractions, efficacy, theta, 0.2, 1.0)
+    assert bounds[0] < bounds[1] < bounds[2] < bounds[3] == efficacy[3]
+    assert bounds[0] == pytest.approx(theta * 0.5 + stats.norm.ppf(0.05), abs=1e-9)  # first look: closed form
+    rng = np.random.default_rng(1)
+    steps = rng.standard_normal((400_000, 4)) * np.sqrt(np.diff((0.0,) + fractions)) + theta * np.diff((0.0,) + fractions)
+    z = np.cumsum(steps, axis=1) / np.sqrt(fractions)
+    alive = np.ones(len(z), dtype=bool)
+    stopped = []
+    for k in range(3):
+        futile = alive & (z[:, k] < bounds[k])
+        stopped.append(futile.mean())
+        alive &= ~futile & (z[:, k] < efficacy[k])
+    assert np.cumsum(stopped) == pytest.approx([0.05, 0.10, 0.15], abs=0.002)
+
+
+def test_futility_is_one_sided_when_the_better_direction_is_known() -> None:
+    """A treatment trending worse (more tokens) stops for futility at the second look: no benefit is coming.
+    Without a known direction the same data continue (|z| is large)."""
+    base = [100, 104, 98, 101, 103, 99, 102, 97, 100, 101]
+    worse = [102, 107, 99, 104, 105, 100, 104, 98, 103, 102]
+    lower = sequential_decision(base, worse, 2, SequentialPlan(max_trials=20, batch_size=5, direction="lower"))
+    assert lower.stop and lower.reason == "futility" and lower.futility_boundary is not None
+    assert lower.z > 0 and "benefit is unlikely" in lower.message
+    unknown = sequential_decision(base, worse, 2, SequentialPlan(max_trials=20, batch_size=5))
+    assert not unknown.stop or unknown.reason == "efficacy"
+    better = [98, 101, 97, 98, 101, 98, 100, 96, 97, 100]
+    going = sequential_decision(base, better, 2, SequentialPlan(max_trials=20, batch_size=5, direction="lower"))
+    assert going.reason == "continue" and going.z < 0
+    assert json.loads(json.dumps(going.to_json(), allow_nan=False))["futility_boundary"] is not None
+
+
+def test_conditional_power_rule_is_still_available() -> None:
+    plan = SequentialPlan(max_trials=20, batch_size=5, futility_rule="conditional_power")
+    assert plan.futility_start == 0.5 and SequentialPlan(20, 5).futility_start == 0.0
+    same = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert not sequential_decision(same, same, 1, plan).stop  # t = 0.25 < futility_from
+    decision = sequential_decision(same * 2, same * 2, 2, plan)
+    assert decision.reason == "futility" and decision.futility_boundary is None
+    with pytest.raises(ValueError):
+        sequential_decision(same * 2, [v + 1 for v in same * 2], 2, SequentialPlan(20, 5, futility_rule="nope"))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from records import build_record
 
 from popkit_bench.cli import main
 
@@ -16,7 +17,7 @@ def make_run(folder: Path, arms: dict[str, list[float]], task: str = "t1") -> Pa
     for arm, values in arms.items():
         for i, value in enumerate(values, start=1):
             metrics = {"tokens_total": value, "duration_s": value / 100, "success": 1, "tool_calls": 3}
-            lines.append({"task_id": task, "arm": arm, "trial": i, "status": "completed", "metrics": metrics})
+            lines.append(build_record(task, arm, i, status="completed", metrics=metrics))
     (folder / "results.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     (folder / "run.json").write_text(json.dumps({"trials_requested": {task: {a: len(v) for a, v in arms.items()}}}))
     return folder
@@ -51,3 +52,17 @@ def test_same_folder_twice_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFi
     a = make_run(tmp_path / "m1", {"baseline": [1, 2], "plugin": [1, 2]})
     assert main(["compare", str(a), str(a)]) == 2
     assert "twice" in capsys.readouterr().err
+
+
+def test_long_arm_names_are_shown_whole_and_the_signs_are_explained(tmp_path: Path, capsys) -> None:
+    old = make_run(tmp_path / "fd2", {"feature-branch-plugin": [1000, 1010, 990, 1005]})
+    new = make_run(tmp_path / "fd3", {"feature-branch-plugin": [600, 610, 590, 605]})
+    assert main(["compare", str(old), str(new), "--by-run", "--baseline", "fd2:feature-branch-plugin",
+                 "--output", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.strip().startswith("metric"))
+    assert "fd2:feature-branch-plugin" in header and "fd3:feature-branch-plugin" in header
+    row = next(line for line in out.splitlines() if line.strip().startswith("tokens_total"))
+    better, g = row.split()[3], float(row.split()[5])
+    assert better.startswith("+") and g < 0  # fewer tokens: better (+) while Hedges' g keeps the raw sign (-)
+    assert "+ is better" in out and "raw sign" in out

@@ -15,8 +15,8 @@ TRANSCRIPT = FIXTURES / "config" / "projects" / "-w-proj" / "11111111-2222-3333-
 PASS, FAIL = {"command": "t", "passed": True}, {"command": "l", "passed": False}
 EXPECTED_KEYS = {
     "tokens_total", "tokens_input", "tokens_output", "tokens_cache_read", "tokens_cache_creation",
-    "context_peak_tokens", "cost_usd", "turns", "tool_calls", "errors", "error_rate", "backtracking",
-    "duration_s", "duration_api_s", "verification_pass_rate", "success", "questions_asked",
+    "context_peak_tokens", "context_footprint_tokens", "cost_usd", "turns", "tool_calls", "errors", "error_rate",
+    "backtracking", "duration_s", "duration_api_s", "verification_pass_rate", "success", "questions_asked",
 }
 
 
@@ -64,6 +64,8 @@ def test_stream_tokens_come_from_result_model_usage_never_from_events() -> None:
     assert m["cost_usd"] == 0.0421 and m["turns"] == 8
     assert m["duration_s"] == 12.345 and m["duration_api_s"] == 4.567
     assert m["context_peak_tokens"] == 160 + 100 + 5  # largest main-loop request
+    assert m["context_footprint_tokens"] == 100 + 50 + 20  # first main-loop request (msg_a)
+    assert result.sources["context_footprint_tokens"] == "stream-json first main-loop API call"
     assert result.source == "stream-json"
 
 
@@ -86,6 +88,7 @@ def test_transcript_metrics() -> None:
         (168, 116, 940, 90)
     assert m["tokens_total"] == 1314
     assert m["context_peak_tokens"] == 50 + 240 + 0
+    assert m["context_footprint_tokens"] == 10 + 100 + 50  # msg_1, the first main-loop request
     assert m["cost_usd"] == 0.0123 and m["duration_s"] == 9.5 and m["duration_api_s"] == 3.0
     assert m["turns"] == 5  # main-loop API calls (no result event in a transcript)
     assert m["tool_calls"] == 6 and m["errors"] == 2 and m["error_rate"] == pytest.approx(2 / 6)
@@ -121,6 +124,8 @@ def test_popkit_recording_metrics() -> None:
     m = result.metrics
     assert m["tokens_total"] is None and "no token usage" in result.null_reasons["tokens_total"]
     assert m["turns"] is None and m["cost_usd"] is None and m["context_peak_tokens"] is None
+    assert m["context_footprint_tokens"] is None
+    assert "no main-loop API call" in result.null_reasons["context_footprint_tokens"]
     assert m["tool_calls"] == 5 and m["errors"] == 2 and m["error_rate"] == 0.4
     assert m["backtracking"] == 1 and m["questions_asked"] == 1
     assert m["duration_s"] == 10.0 and m["success"] == 1
@@ -225,3 +230,18 @@ def test_denial_without_id_is_not_counted_twice(tmp_path: Path) -> None:
     assert session.error_events[0].message == "blocked"
     # t1's error result and the Bash denial are one error; the Write denial has no tool call: a second one
     assert compute_metrics(session).metrics["errors"] == 2
+
+
+def test_context_footprint_is_the_first_main_loop_request(tmp_path: Path) -> None:
+    """A subagent's request never counts; later, larger main-loop requests do not change the footprint."""
+    first = {"input_tokens": 7, "output_tokens": 1, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 3000}
+    later = {"input_tokens": 9, "output_tokens": 1, "cache_read_input_tokens": 3000, "cache_creation_input_tokens": 40}
+    sub = {"input_tokens": 500, "output_tokens": 1, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
+    path = write_stream(tmp_path / "s.jsonl", [
+        assistant("sub1", [{"type": "text", "text": "x"}], sub, parent="t0"),
+        assistant("m1", [{"type": "text", "text": "x"}], first),
+        assistant("m2", [{"type": "text", "text": "y"}], later),
+        {"type": "result", "subtype": "success", "is_error": False, "modelUsage": {}, "session_id": "s"}])
+    metrics = compute_metrics(load_stream_json(path), [PASS]).metrics
+    assert metrics["context_footprint_tokens"] == 7 + 0 + 3000
+    assert metrics["context_peak_tokens"] == 9 + 3000 + 40

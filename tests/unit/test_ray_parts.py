@@ -157,10 +157,11 @@ def test_worker_harness_crash_is_an_infrastructure_error() -> None:
 def test_node_without_the_pinned_cli_says_why(tmp_path: Path, claude_bin: Path, monkeypatch) -> None:
     monkeypatch.setenv("POPKIT_CLAUDE_BIN", str(claude_bin))
     assert node_cli("2.1.330") == (claude_bin, None)
+    assert node_cli("2.1.330", tmp_path / "driver-only" / "claude") == (claude_bin, None)  # not on this node
     binary, wrong = node_cli("9.9.9")
     assert binary is None and wrong is not None and "is version 2.1.330, the run pinned 9.9.9" in wrong
     monkeypatch.setenv("POPKIT_CLAUDE_BIN", str(tmp_path / "nope" / "claude"))
-    binary, missing = node_cli("2.1.330")
+    binary, missing = node_cli("2.1.330", tmp_path / "driver-only" / "claude")
     assert binary is None and missing is not None and missing.startswith("no Claude Code CLI on this node")
 
 

@@ -76,6 +76,8 @@ def test_top_level_turns_shortcut() -> None:
      "variants[1].name"),
     ({"play": "x", "variants": [{"name": "a"}]}, "variants[0].turns"),
     ({"play": "x", "turns": [{"text": "a"}], "extra": 1}, "extra"),
+    ({"play": "x", "turns": [{"text": "a"}], "fail_first": {"requests": 1, "after": -1}}, "fail_first.after"),
+    ({"play": "x", "turns": [{"text": "a"}], "fail_first": {"requests": 1, "status": 200}}, "fail_first.status"),
 ])
 def test_invalid_plays_name_the_field(doc: dict, field: str) -> None:
     with pytest.raises(InputError) as info:
@@ -160,3 +162,35 @@ def test_generic_play_runs_each_verification_command() -> None:
                                                         "description": "List the project files"})
     assert [c.input["command"] for c in variant.tool_calls()[1:]] == ["python -m unittest -q", "ruff check ."]
     assert variant.turns[-1].tool_calls == () and variant.turns[-1].text
+
+
+def test_variant_by_requested_model_and_by_context() -> None:
+    """An arms run: the scripted model answers by the model asked for and by a CLAUDE.md in the context."""
+    play = parse_play({"play": "arms", "variants": [
+        {"name": "sonnet", "when": {"model": "claude-sonnet-4-5"}, "turns": [{"text": "sonnet"}]},
+        {"name": "haiku-ish", "when": {"model_regex": "haiku"}, "turns": [{"text": "haiku"}]},
+        {"name": "claude-md", "when": {"context_contains": "ARM-CLAUDE-MD", "model_regex": "opus"},
+         "turns": [{"text": "md"}]},
+        {"name": "default", "turns": [{"text": "plain"}]},
+    ]})
+    def pick(model: str, text: str = "hello") -> str:
+        request = {"model": model, "system": [{"type": "text", "text": text}], "messages": []}
+        return play.select(request).name
+    assert pick("claude-sonnet-4-5") == "sonnet"
+    assert pick("claude-haiku-5-5") == "haiku-ish"
+    assert pick("claude-opus-5-5", "Contents of CLAUDE.md: ARM-CLAUDE-MD") == "claude-md"
+    assert pick("claude-sonnet-4-5-x", "ARM-CLAUDE-MD") == "default"  # model is exact; regex needs opus
+    assert pick("claude-opus-5-5") == "default"
+
+
+def test_bad_model_regex_names_the_field() -> None:
+    with pytest.raises(InputError) as err:
+        parse_play({"variants": [{"name": "a", "when": {"model_regex": "("}, "turns": [{"text": "x"}]}]})
+    assert err.value.field == "variants[0].when.model_regex"
+def test_the_generic_play_has_a_reserved_variant_name():
+    from popkit_bench.rehearsal.play import GENERIC_VARIANT, generic_play
+    from popkit_bench.report.load import GENERIC_PLAY_VARIANT
+
+    assert [v.name for v in generic_play(["true"]).variants] == [GENERIC_VARIANT] == [GENERIC_PLAY_VARIANT]
+    with pytest.raises(InputError, match="reserved"):
+        parse_play({"variants": [{"name": GENERIC_VARIANT, "turns": [{"text": "hi"}]}]})

@@ -219,3 +219,29 @@ def test_endpoint_serves_task_plays_and_generic_plays(tmp_path: Path) -> None:
         assert endpoint.served("t1__baseline__1").tool_counts() == {"Read": 1}
     finally:
         endpoint.stop()
+
+
+def first_request() -> dict:
+    headers, body = recorded("basic")
+    return {**body, "stream": False}
+
+
+@pytest.mark.parametrize(("status", "kind"), [(401, "authentication_error"), (529, "overloaded_error"),
+                                              (429, "rate_limit_error"), (500, "api_error")])
+def test_fail_first_answers_in_the_api_error_shape(status: int, kind: str) -> None:
+    play = parse_play({"play": "fails", "turns": [{"text": "ok"}], "fail_first": {"requests": 1, "status": status}})
+    with RehearsalServer(play) as srv:
+        code, headers, raw = post(srv.base_url + "/v1/messages?beta=true", first_request())
+        assert code == status and headers["x-should-retry"] == "false"
+        body = json.loads(raw)
+        assert body["type"] == "error" and body["error"]["type"] == kind
+        assert f"status {status}" in body["error"]["message"]
+        assert ask(srv.base_url, first_request())["content"][0]["text"] == "ok"  # only the first one fails
+
+
+def test_fail_first_after_lets_requests_through_then_fails_them() -> None:
+    play = parse_play({"play": "revoked", "turns": [{"text": "ok"}],
+                       "fail_first": {"after": 2, "requests": 3, "status": 401}})
+    with RehearsalServer(play) as srv:
+        codes = [post(srv.base_url + "/v1/messages?beta=true", first_request())[0] for _ in range(6)]
+    assert codes == [200, 200, 401, 401, 401, 200]

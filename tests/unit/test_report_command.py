@@ -29,7 +29,7 @@ def test_analyses_when_needed_and_prints_paths(run_dir: Path, tmp_path: Path, ca
     out = tmp_path / "out"
     assert invoke(str(run_dir), "--output", str(out)) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("Verdict: With popkit-ops")
+    assert printed.startswith("Verdict [scripted model (rehearsal), not a real model]: With popkit-ops")
     assert (run_dir / "analysis.json").is_file()
     for name in ("demo-fizzbuzz-2026-11-23.md", "demo-fizzbuzz-2026-11-23.html", "demo-fizzbuzz-2026-11-23.json",
                  "index.html"):
@@ -82,7 +82,8 @@ def test_github_summary_appends(run_dir: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     assert invoke(str(run_dir), "--output", str(tmp_path / "out"), "--github-summary") == 0
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("# earlier step\n**Verdict:** With popkit-ops")
+    assert text.startswith("# earlier step\n> ⚠️ **Scripted model (rehearsal): these numbers come from a script")
+    assert "**Verdict:** With popkit-ops" in text
     assert "| Metric | Baseline | Treatment |" in text and "| Total tokens |" in text
 
 
@@ -98,3 +99,13 @@ def test_open_without_display_prints_path(run_dir: Path, tmp_path: Path, monkeyp
     monkeypatch.setenv("DISPLAY", ":0")
     assert invoke(str(run_dir), "--output", str(tmp_path / "out"), "--open") == 0
     assert opened and opened[0].startswith("file://") and opened[0].endswith("demo-fizzbuzz-2026-11-23.html")
+
+
+def test_a_real_model_run_has_no_tag_and_a_generic_play_is_named(tmp_path: Path, capsys):
+    real = write_run(tmp_path / "real", RunSpec(rehearsal=False))
+    assert invoke(str(real), "--output", str(tmp_path / "out-real"), "--format", "md") == 0
+    assert capsys.readouterr().out.startswith("Verdict: With popkit-ops")
+    generic = write_run(tmp_path / "generic", RunSpec(generic_play_tasks=["demo-fizzbuzz"]))
+    assert invoke(str(generic), "--output", str(tmp_path / "out-generic"), "--format", "md") == 0
+    assert capsys.readouterr().out.startswith(
+        "Verdict [scripted model (rehearsal), not a real model, generic play in 10 of 10 trials]: ")

@@ -110,3 +110,15 @@ def test_conversation_of_a_missing_stream(tmp_path: Path):
     conv = read_conversation(tmp_path / "stream.jsonl", "the prompt")
     assert [e.kind for e in conv.entries] == ["prompt"]
     assert "no stream.jsonl" in (conv.missing_reason or "")
+
+
+def test_a_constant_trend_is_drawn_on_an_axis_from_zero() -> None:
+    import re
+
+    from popkit_bench.report.render import _tick
+    from popkit_bench.report.svg import TrendChart, TrendSeries, trend_plot
+
+    chart = TrendChart("Verification pass rate", ["2026-12-01"], [TrendSeries("baseline", [1.0])])
+    svg = str(trend_plot(chart, lambda v: _tick(v, "fraction")))
+    labels = re.findall(r'text-anchor="end" dominant-baseline="middle" fill="#57606a">([^<]+)<', svg)
+    assert labels[0] == "0%" and labels[-1] == "100%", labels

@@ -281,3 +281,39 @@ def test_nan_in_a_hand_edited_record_becomes_null(tmp_path: Path):
     (run / "results.jsonl").write_text(text, encoding="utf-8")
     r = reports(write_reports(run, None, tmp_path / "out"))
     assert r["json"]["trials"][0]["metrics"]["duration_s"] is None
+
+
+def test_scripted_model_is_said_at_the_top_of_every_report(tmp_path: Path):
+    run = make_run(tmp_path)
+    r = reports(write_reports(run, analyze_run(run), tmp_path / "out"))
+    md_top = [line for line in r["md"].splitlines() if line.strip()][:3]
+    assert md_top[1].startswith("# Benchmark report") and "Scripted model (rehearsal)" in md_top[2]
+    main = r["html"].split("<main>", 1)[1].lstrip()
+    assert main.startswith('<div class="banner banner-scripted" id="model-source"')
+    assert "not from a real model" in main.split("</div>", 1)[0]
+    assert r["json"]["model_source"]["kind"] == "scripted" and r["json"]["report"]["model_source"]["label"]
+    assert "scripted model</span>" in r["index"]
+
+
+def test_a_generic_play_is_named_and_a_real_model_run_has_no_banner(tmp_path: Path):
+    run = make_run(tmp_path, "generic", generic_play_tasks=[TASK])
+    r = reports(write_reports(run, analyze_run(run), tmp_path / "out"))
+    source = r["json"]["model_source"]
+    assert source["generic_play_trials"] == 10 and source["generic_play_tasks"] == [TASK]
+    assert "Generic play in 10 of 10 trials" in md_plain(r["md"]).split("## ")[0]
+    assert "both arms ran the same script" in r["html"].split("<header>")[0]
+    real = make_run(tmp_path, "real", rehearsal=False)
+    r = reports(write_reports(real, analyze_run(real), tmp_path / "out-real"))
+    assert r["json"]["model_source"] == {"kind": "real", "label": None, "trials": 10, "generic_play_trials": 0,
+                                         "generic_play_tasks": []}
+    assert 'id="model-source"' not in r["html"] and "Scripted model (rehearsal):" not in r["md"]
+    assert "scripted model</span>" not in r["index"]
+
+
+def test_index_badge_of_a_run_without_verdict_is_insufficient(tmp_path: Path):
+    thin = make_run(tmp_path, "thin", trials=[TrialSpec(TASK, BASELINE, 1), TrialSpec(TASK, TREATMENT, 1)])
+    r = reports(write_reports(thin, analyze_run(thin), tmp_path / "out"))
+    assert r["json"]["report"]["verdict"].startswith("No verdict")
+    assert r["json"]["report"]["verdict_word"] == "insufficient data"
+    assert "no significant difference</span>" not in r["index"]
+    assert "insufficient data</span>" in r["index"]

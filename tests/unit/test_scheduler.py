@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from popkit_bench.execution.api_health import ApiStopped
 from popkit_bench.execution.fake import FakeExecutor, FakeOutcome
 from popkit_bench.execution.interrupts import RunInterrupted
 from popkit_bench.execution.progress import LineProgress
@@ -71,14 +72,15 @@ def test_infrastructure_failures_are_retried_task_failures_never(tmp_path: Path)
     fake = FakeExecutor(script)
     records = {r.arm: r for r in scheduler(tmp_path, fake, retries=2)[0].run(plan(1))}
     assert records["baseline"].status == "completed" and records["baseline"].attempts == 2
-    assert records["baseline"].earlier_attempts[0].reason == "API error 529"
+    assert records["baseline"].earlier_attempts[0].reason == "API error: the API is overloaded or failing (HTTP 529)"
     assert (tmp_path / "trials/t/baseline/1/attempts/1/fake.txt").read_text() == "attempt 1\n"
     assert records["plugin"].status == "failed" and fake.attempts(TrialKey("t", "plugin", 1)) == 1
 
 
 def test_retries_stop_at_the_limit(tmp_path: Path) -> None:
     fake = FakeExecutor(lambda key, n: FakeOutcome("failed", "x", api_error_status=500, terminal_reason="api_error"))
-    [record] = [r for r in scheduler(tmp_path, fake, retries=1)[0].run(plan(1)) if r.arm == "baseline"]
+    run = scheduler(tmp_path, fake, retries=1, api_error_limit=10)[0].run(plan(1))
+    [record] = [r for r in run if r.arm == "baseline"]
     assert record.status == "failed" and record.attempts == 2
 
 
@@ -111,3 +113,28 @@ def test_sequential_stops_early_for_a_clear_difference(tmp_path: Path) -> None:
     records = sched.run(plan(5))
     assert options.looks and options.looks[-1]["stop"] and options.looks[-1]["reason"] == "efficacy"
     assert len(records) == 10 and "sequential look 1" in out.getvalue()  # stopped at look 1 of 2
+
+
+def test_consecutive_api_errors_stop_the_run_and_name_the_cause(tmp_path: Path) -> None:
+    calls: list[TrialKey] = []
+
+    def script(key: TrialKey, attempt: int) -> FakeOutcome:
+        calls.append(key)
+        if len(calls) <= 2:  # the key is refused after two trials
+            return FakeOutcome(metrics={"tokens_total": 900.0})
+        return FakeOutcome("error", "API error", api_error_status=401, terminal_reason="api_error")
+
+    sched, out = scheduler(tmp_path, FakeExecutor(script), retries=2)
+    with pytest.raises(ApiStopped, match="3 trials in a row ended on API errors \\(auth\\).*resume with"):
+        sched.run(plan(4))
+    assert len(calls) == 5  # a refused key is never retried; nothing starts after the third
+    records = RunDir(tmp_path).read_results()
+    assert [r.status for r in records] == ["completed", "completed", "error", "error", "error"]
+    assert "authentication failed" in (sched.state.stop_reason or "") and "stopping:" in out.getvalue()
+
+
+def test_retried_overloads_count_towards_the_stop(tmp_path: Path) -> None:
+    fake = FakeExecutor(lambda key, n: FakeOutcome("error", "x", api_error_status=529, terminal_reason="api_error"))
+    with pytest.raises(ApiStopped, match="overloaded"):
+        scheduler(tmp_path, fake, retries=1)[0].run(plan(2))
+    assert len(fake.calls) == 3  # trial 1 twice, trial 2 once: three in a row

@@ -245,8 +245,77 @@ def test_second_iteration_regression_fails_the_gate(known: Path) -> None:
     assert "## Iteration 2 vs 1" in report
     regressions = report.split("### Regressions (Action Required)")[1].split("### Improvements")[0]
     assert "| eval-0 | PASS | FAIL |" in regressions
-    assert "**Gate: FAIL**" in report and "/skill-forge evolve" in report
+    assert "**Gate: FAIL**" in report and "/skill-forge" not in report and "popkit-bench skill run" in report
     saved = json.loads((second / "benchmark.json").read_text())
     assert saved["gate"]["passed"] is False and saved["comparison"]["regressions"][0]["eval_id"] == 0
     allowed = build(second, "my-skill", gate=True, allow_regressions=True)
     assert {f.check for f in allowed.failures} == {"min_pass_rate"}
+
+
+def write_ungraded(iteration: Path, eval_id: Any, config: str, k: int, tokens: float, seconds: float) -> None:
+    """A completed run whose only assertion is a plain-text expectation that no grader judged."""
+    folder = iteration / f"eval-{eval_id}" / config / f"run-{k}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "trial.json").write_text(json.dumps({"status": "completed"}))
+    (folder / "timing.json").write_text(json.dumps({"total_tokens": tokens, "total_duration_seconds": seconds}))
+    (folder / "grading.json").write_text(json.dumps({
+        "assertions": [{"name": "the report names the risk", "type": "llm", "passed": None,
+                        "evidence": "not graded"}],
+        "summary": {"passed": 0, "failed": 0, "total": 0, "pass_rate": None, "ungraded": 1}}))
+
+
+def test_an_ungraded_eval_keeps_tokens_and_time_and_fails_the_gate(tmp_path: Path) -> None:
+    it = tmp_path / "ws" / "iteration-1"
+    fill(it, 0, "with_skill", [1, 1, 1], [100, 100, 100], [10, 10, 10])
+    fill(it, 0, "without_skill", [1, 1, 1], [100, 100, 100], [10, 10, 10])
+    for k in (1, 2, 3):
+        write_ungraded(it, 1, "with_skill", k, 500, 50)
+        write_ungraded(it, 1, "without_skill", k, 900, 90)
+    outcome = build(it, "my-skill", gate=True)
+    item = outcome.benchmark["per_eval"][1]
+    assert item["graded"] is False and item["status"] == "UNGRADED"
+    assert item["with_skill"]["avg_tokens"] == 500 and item["with_skill"]["avg_duration_seconds"] == 50
+    assert item["baseline"]["avg_tokens"] == 900 and item["with_skill"]["pass_rate"] is None
+    assert item["with_skill"]["trials_completed"] == 3 and item["with_skill"]["trials_ungraded"] == 3
+    assert outcome.benchmark["summary"]["with_skill"]["avg_tokens"] == 300  # both evals' tokens count
+    notes = " ".join(outcome.benchmark["notes"])
+    assert "no completed baseline trial" not in notes and "no graded assertion" in notes
+    assert [(f.check, f.evals) for f in outcome.failures] == [("ungraded", [1])]
+    report = (it / "report.md").read_text()
+    assert "**Gate: FAIL**" in report and "eval-1: no assertion was graded" in report
+    allowed = build(it, "my-skill", gate=True, allow_ungraded=True)
+    assert allowed.failures == []
+
+
+def test_an_all_ungraded_iteration_never_passes_the_gate(tmp_path: Path) -> None:
+    it = tmp_path / "ws" / "iteration-1"
+    for k in (1, 2):
+        write_ungraded(it, 0, "with_skill", k, 500, 50)
+        write_ungraded(it, 0, "without_skill", k, 900, 90)
+    bench = aggregate(it, "my-skill")
+    assert bench["thresholds_met"]["min_pass_rate"] is None  # nothing to judge the threshold on ...
+    assert [f.check for f in evaluate(bench)] == ["ungraded"]  # ... so the gate does not pass
+    legacy = json.loads(json.dumps(bench))  # a benchmark.json written before `graded` existed
+    del legacy["per_eval"][0]["graded"]
+    assert [f.check for f in evaluate(legacy)] == ["ungraded"]
+
+
+def test_model_source_is_recorded_in_benchmark_json(known: Path) -> None:
+    bench = aggregate(known, "my-skill")
+    assert bench["model_source"]["kind"] == "unknown" and "not recorded" in bench["model_source"]["label"]
+    run = known / "_run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"run_id": "skill", "rehearsal": True}))
+    trial = run / "trials" / "eval-0" / "with_skill" / "1"
+    trial.mkdir(parents=True)
+    (trial / "rehearsal.json").write_text(json.dumps({"variants": ["generic-play"]}))
+    (run / "results.jsonl").write_text(json.dumps({"task_id": "eval-0", "arm": "with_skill", "trial": 1,
+                                                   "trial_dir": "trials/eval-0/with_skill/1"}) + "\n")
+    outcome = build(known, "my-skill", gate=True)
+    source = outcome.benchmark["model_source"]
+    assert source["kind"] == "scripted" and source["generic_play_trials"] == 1
+    assert source["generic_play_tasks"] == ["eval-0"]
+    md = (known / "report.md").read_text().splitlines()
+    assert md[0].startswith("# Benchmark Report") and "Scripted model (rehearsal)" in md[2]
+    html = (known / "report.html").read_text()
+    assert html.split("<body>", 1)[1].lstrip().startswith('<div class="banner" id="model-source"')

@@ -119,3 +119,45 @@ def test_json_path_parsing() -> None:
     assert parse_json_path("items") == ["items"]
     with pytest.raises(ValueError):
         parse_json_path("a..b")
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "skill-bench"
+
+
+def test_validate_accepts_skill_configs_and_eval_sets(capsys) -> None:
+    from popkit_bench.cli import main
+
+    assert main(["validate", str(FIXTURES / "config.json"),
+                 str(FIXTURES / "report-writer" / "evals" / "evals.json")]) == 0
+    out = capsys.readouterr().out
+    assert "(skill benchmark config report-writer: 2 eval(s))" in out
+    assert "(eval set report-writer: 2 eval(s))" in out
+    assert main(["validate", str(FIXTURES)]) == 0  # a folder: configs and eval sets are found
+    out = capsys.readouterr().out
+    assert "config-v2.json" in out and "evals.json" in out
+
+
+def test_validate_names_what_is_wrong_in_a_skill_config_and_an_eval_set(tmp_path: Path, capsys) -> None:
+    from popkit_bench.cli import main
+
+    config = json.loads((FIXTURES / "config.json").read_text())
+    config["skill_path"] = str(FIXTURES / "report-writer")
+    config["eval_set_path"] = str(FIXTURES / "report-writer" / "evals" / "evals.json")
+    config["thresholds"]["min_pass_rate"] = 2
+    (tmp_path / "config.json").write_text(json.dumps(config, indent=2))
+    evals = tmp_path / "evals.json"
+    evals.write_text(json.dumps({"skill_name": "x", "evals": [{"id": 1, "prompt": "p", "assertions": []}]}))
+    assert main(["validate", str(tmp_path / "config.json"), str(evals)]) == 2
+    err = capsys.readouterr().err
+    assert "thresholds.min_pass_rate" in err and "config.json" in err
+    assert "evals.json" in err and "2 of 2 file(s) invalid" in err
+
+
+def test_report_config_needs_only_its_own_values(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"skill_name": "gone", "skill_path": "./gone", "eval_set_path": "./gone/evals.json",
+                                  "thresholds": {"min_pass_rate": 0.5}}))
+    with pytest.raises(InputError, match="not found"):
+        load_config(config)
+    cfg = load_config(config, check_inputs=False)
+    assert cfg.thresholds["min_pass_rate"] == 0.5 and cfg.skill_path == tmp_path / "gone"

@@ -70,7 +70,7 @@ MALFORMED = [
      "non-empty list", 8),
     ("verification not a string", GOOD.replace("  - python3 -m unittest -q", "  - 42"), "command string", 9),
     ("unbalanced quote", GOOD.replace("  - python3 -m unittest -q", "  - python3 -c 'print(1)"), "cannot be split", 9),
-    ("timeout negative", GOOD.replace("timeout_seconds: 300", "timeout_seconds: -5"), "positive number", 12),
+    ("timeout negative", GOOD.replace("timeout_seconds: 300", "timeout_seconds: -5"), "positive finite number", 12),
     ("difficulty", GOOD.replace("difficulty: easy", "difficulty: impossible"), "invalid difficulty", 13),
     ("unknown field", GOOD + "colour: blue\n", "unknown field 'colour'", 15),
     ("prompt not text", GOOD.replace("user_prompt: |\n  Please fix the bug.\n", "user_prompt: [1, 2]\n"),
@@ -137,3 +137,40 @@ def test_good_responses_file_validates(tmp_path: Path, capsys: pytest.CaptureFix
 def test_missing_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(tmp_path / "nope.yml")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_a_misspelled_key_is_unknown_with_the_closest_known_one(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, GOOD.replace("verification:", "verifcation:"))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown field 'verifcation' (did you mean 'verification'?)" in err and "sample-task.yml:8:" in err
+    assert "missing required field" not in err
+
+
+def git_codebase(tmp_path: Path) -> Path:
+    import subprocess
+
+    repo = tmp_path / "codebases" / "sample"
+    repo.mkdir(parents=True)
+    (repo / "a.txt").write_text("a\n")
+    for argv in (["init", "-q", "-b", "main"], ["add", "."],
+                 ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one"]):
+        subprocess.run(["git", *argv], cwd=repo, check=True)
+    return repo
+
+
+def test_validate_checks_that_initial_state_exists_in_a_git_codebase(tmp_path: Path, capsys) -> None:
+    git_codebase(tmp_path)
+    folder = tmp_path / "t"
+    folder.mkdir()
+    path = write(folder, GOOD.replace("git checkout baseline-v1.0", "main"))
+    assert main(["validate", str(path)]) == 0
+    missing = write(folder, GOOD, "other.yml")  # baseline-v1.0 is no ref of the repository
+    assert main(["validate", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert "ref 'baseline-v1.0' not found" in err and "initial_state" in err and "other.yml" in err
+
+
+def test_validate_reports_a_codebase_that_does_not_exist(tmp_path: Path, capsys) -> None:
+    assert main(["validate", str(write(tmp_path, GOOD))]) == 2
+    assert "codebase 'sample' not found" in capsys.readouterr().err

@@ -3,7 +3,8 @@
 stream-json in and out, `--permission-prompt-tool stdio`: the prompt goes in on stdin, questions
 (AskUserQuestion) and permission requests come back as control requests and are answered from the task's
 responses file (agent/host.py), identically in every arm. Isolated config; the process tree is killed on
-timeout.
+timeout. No `--strict-mcp-config`: it would also stop the plugin's own MCP servers; the user's MCP servers
+stay out through the fresh CLAUDE_CONFIG_DIR and `--setting-sources ""`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ DEFAULT_ALLOWED_TOOLS = ("Read", "Edit", "Write", "Glob", "Grep", "MultiEdit", "
 
 @dataclass
 class AgentRequest:
-    """Everything that defines one trial's claude invocation. Arms differ only in `plugin_dirs`."""
+    """Everything that defines one trial's claude invocation (an arm sets plugin dirs, model, permission mode,
+    settings, extra_args and extra_env: agent/arm_launch.py)."""
 
     prompt: str
     cwd: Path
@@ -44,6 +46,8 @@ class AgentRequest:
     base_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     responses: ResponsesFile | None = None
+    extra_args: list[str] = field(default_factory=list)  # an arm's flags (agent/arm_launch.py)
+    setting_sources: str = ""  # "" loads no settings; "project" also loads the cwd's .claude/ (project skills)
 
 
 @dataclass
@@ -64,8 +68,7 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
         "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
         "--permission-prompt-tool", "stdio",
         "--session-id", request.session_id,
-        "--setting-sources", "",
-        "--strict-mcp-config",
+        "--setting-sources", request.setting_sources,
         "--permission-mode", request.permission_mode,
     ]
     if request.allowed_tools:
@@ -80,7 +83,7 @@ def build_argv(binary: Path, request: AgentRequest) -> list[str]:
         argv += ["--max-budget-usd", str(request.max_budget_usd)]
     if request.settings:
         argv += ["--settings", json.dumps(request.settings, sort_keys=True)]
-    return argv
+    return argv + list(request.extra_args)
 
 
 def run_claude(binary: Path, request: AgentRequest, confinement: Any = None) -> AgentOutcome:

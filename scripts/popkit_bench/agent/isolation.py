@@ -11,6 +11,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from popkit_shared.redact import env_secrets
+
 CREDENTIAL_VARS = ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN")
 # Variables of an enclosing Claude Code session (the slash command path) or of the user's set-up that
 # would make the two arms differ or leak the parent session into the trial.
@@ -21,6 +23,10 @@ QUIET_ENV = {
     "DISABLE_ERROR_REPORTING": "1",
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
 }
+# Claude Code 2.1.330 connects MCP servers in the background by default: a slow server is still `pending`
+# in the init event and missing from the first model request. Waiting for them gives every trial the same
+# tools from its first turn, and the init event a final status to check purity against.
+FIXED_ENV = {"MCP_CONNECTION_NONBLOCKING": "false"}
 
 
 def config_root(run_id: str) -> Path:
@@ -62,6 +68,7 @@ def trial_env(config_dir: Path, *, base_url: str | None, extra: dict[str, str] |
     """
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(DROPPED_PREFIXES)}
     env.update(QUIET_ENV)
+    env.update(FIXED_ENV)
     env["CLAUDE_CONFIG_DIR"] = str(config_dir)
     if base_url:
         env["ANTHROPIC_BASE_URL"] = base_url
@@ -75,5 +82,6 @@ def trial_env(config_dir: Path, *, base_url: str | None, extra: dict[str, str] |
 
 
 def secret_values() -> list[str]:
-    """Credential values present in this process, to be scrubbed from anything written to a run folder."""
-    return [os.environ[v] for v in CREDENTIAL_VARS if os.environ.get(v) and len(os.environ[v]) >= 8]
+    """Credential values present in this process, to be scrubbed from anything written to a run folder
+    (the redaction module's rule: CREDENTIAL_VARS and every other *_KEY/*_TOKEN/*SECRET* variable)."""
+    return env_secrets()

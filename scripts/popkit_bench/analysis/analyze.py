@@ -18,6 +18,7 @@ from popkit_bench.analysis.metrics_catalog import VERIFY_PREFIX, metric_order, s
 from popkit_bench.analysis.multiplicity import apply_holm
 from popkit_bench.analysis.notes import general_notes, sufficiency
 from popkit_bench.analysis.nulls import scrub
+from popkit_bench.analysis.outcomes import outcomes
 from popkit_bench.analysis.samples import ArmTable, build_tables
 from popkit_bench.analysis.suite import paired_metric
 from popkit_bench.analysis.summary import summarize
@@ -80,6 +81,7 @@ def analyze_records(records: list[dict[str, Any]], *, baseline: str | None = Non
         "tasks": [{"id": t, "trials": per_task_trials[t]} for t in tasks],
         "exclusions": exclusions,
         "sufficiency": sufficiency(base, treatments, trials, usable),
+        "outcomes": outcomes(tables, tasks, arms_all, base, LEVEL),
         "comparisons": comparisons,
         "baseline": base,
         "treatment": first["treatment"] if first else None,

@@ -56,6 +56,7 @@ CATALOG: dict[str, MetricSpec] = {
         _spec("tokens_cache_read", "Cache-read tokens", "tokens", scale="log"),
         _spec("tokens_cache_creation", "Cache-creation tokens", "tokens", scale="log"),
         _spec("context_peak_tokens", "Peak context", "tokens", scale="log"),
+        _spec("context_footprint_tokens", "Context footprint (first request)", "tokens", scale="log"),
         _spec("cost_usd", "Cost", "USD", scale="log"),
         _spec("turns", "Turns", "count"),
         _spec("tool_calls", "Tool calls", "count"),

@@ -162,3 +162,28 @@ def ratio_of_proportions(x_b: int, n_b: int, x_t: int, n_t: int, level: float = 
     se = math.sqrt(1 / x_t - 1 / n_t + 1 / x_b - 1 / n_b)
     z = _z(level)
     return est, est * math.exp(-z * se), est * math.exp(z * se)
+
+
+def newcombe_paired_interval(a: int, b: int, c: int, d: int, level: float = 0.95) -> tuple[float, float]:
+    """Newcombe's interval (1998, method 10) for p1 - p2 of paired proportions, p1 = (a+b)/n, p2 = (a+c)/n.
+
+    a: both succeed, b: only the first, c: only the second, d: neither (n = a+b+c+d >= 1). Wilson intervals of
+    the two margins, combined with the correlation phi as Newcombe gives it (ad - bc shrunk by n/2 when positive).
+    """
+    n = a + b + c + d
+    p1, p2 = (a + b) / n, (a + c) / n
+    l1, u1 = wilson_interval(a + b, n, level)
+    l2, u2 = wilson_interval(a + c, n, level)
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    shrunk = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
+    phi = shrunk / math.sqrt(margins) if margins > 0 else 0.0
+    diff = p1 - p2
+    low = diff - math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    high = diff + math.sqrt(max(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2))
+    return max(-1.0, low), min(1.0, high)
+
+
+def mcnemar_exact_p(b: int, c: int) -> float:
+    """McNemar's exact test, two-sided: the binomial test of b successes in b + c discordant pairs at 0.5."""
+    return float(stats.binomtest(b, b + c, 0.5).pvalue)

@@ -1,6 +1,12 @@
 """Group-sequential stopping for `run --sequential`: after each batch, stop for a clear difference (alpha
-spending, Lan-DeMets O'Brien-Fleming type by default) or for futility (non-binding, conditional power under
-the current trend), else continue up to max_trials. Naive "run until p < 0.05" is never done.
+spending, Lan-DeMets O'Brien-Fleming type by default) or for futility (non-binding beta spending by default,
+see analysis/futility.py; or conditional power under the current trend), else continue up to max_trials.
+Naive "run until p < 0.05" is never done.
+
+Futility is tuned for the common case of a plugin that does not help: when the metric's better direction is
+known, the futility bound is one-sided (stop when the treatment is not trending better by enough); efficacy
+stays two-sided (a clear regression still stops as a clear difference). Non-binding: the efficacy bounds
+ignore futility, so the false-positive rate stays <= alpha whatever futility does.
 
 Each look's test (Welch, or Boschloo for 0/1 outcomes) is turned into a z statistic through its p-value
 (z = Phi^-1(1 - p/2), signed by the difference), so the z-scale boundaries also hold at small n.
@@ -17,6 +23,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special, stats
 
+from popkit_bench.analysis.futility import design_drift, futility_bounds
 from popkit_bench.analysis.hypothesis import welch
 from popkit_bench.analysis.proportions import binary_p_strict
 
@@ -29,10 +36,14 @@ class SequentialPlan:
     """How a sequential run is looked at. Trials counts are per arm.
 
     spending: "obrien_fleming" (conservative early, near fixed-n power at the end) or "pocock".
-    futility: stop early when the conditional power under the current trend is below futility_power
-    (non-binding: it can only lower the false-positive rate), from information fraction futility_from on.
-    kind / scale / direction describe the decision metric ("continuous"/"binary", "raw"/"log",
-    "lower"/"higher"/"unknown").
+    futility (non-binding: it can only lower the false-positive rate), futility_rule:
+    - "beta_spending" (default): stop when the signed z (positive = better) is below a bound that spends
+      futility_beta * t^futility_rho of probability under the effect a fixed design of max_trials per arm
+      detects with power 1 - design_beta (one-sided when direction is known, |z| below it when unknown);
+    - "conditional_power": stop when the conditional power under the current trend is below futility_power.
+    futility_from: the information fraction from which futility may stop (None: 0 for beta spending, 0.5 for
+    conditional power). kind / scale / direction describe the decision metric ("continuous"/"binary",
+    "raw"/"log", "lower"/"higher"/"unknown").
     """
 
     max_trials: int
@@ -41,10 +52,21 @@ class SequentialPlan:
     spending: str = "obrien_fleming"
     futility: bool = True
     futility_power: float = 0.05
-    futility_from: float = 0.5
+    futility_from: float | None = None
     kind: str = "continuous"
     scale: str = "raw"
     direction: str = "unknown"
+    futility_rule: str = "beta_spending"
+    futility_beta: float = 0.2
+    futility_rho: float = 1.0
+    design_beta: float = 0.2
+
+    @property
+    def futility_start(self) -> float:
+        """The information fraction from which futility may stop."""
+        if self.futility_from is not None:
+            return self.futility_from
+        return 0.0 if self.futility_rule == "beta_spending" else 0.5
 
     @property
     def looks(self) -> int:
@@ -73,6 +95,7 @@ class Decision:
     direction: str | None
     better: bool | None
     message: str
+    futility_boundary: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict."""
@@ -219,9 +242,36 @@ def sequential_decision(values_baseline, values_treatment, look: int, plan: Sequ
         return Decision(stop=True, reason="max_trials", conditional_power=None, direction=direction, better=None,
                         message="maximum trials reached without a clear difference", **base)
     cp = conditional_power(z, t, final_c)
-    if plan.futility and t >= plan.futility_from and cp < plan.futility_power:
+    stop, bound, why = _futility(plan, z, sign, t, cp, fractions)
+    if stop:
         return Decision(stop=True, reason="futility", conditional_power=cp, direction=direction, better=None,
-                        message=f"conditional power {cp:.2f} < {plan.futility_power:.2f}: a difference is unlikely",
-                        **base)
+                        message=why, futility_boundary=bound, **base)
     return Decision(stop=False, reason="continue", conditional_power=cp, direction=direction, better=None,
-                    message=f"|z| = {abs(z):.2f} < boundary {c:.2f}: continue", **base)
+                    message=f"|z| = {abs(z):.2f} < boundary {c:.2f}: continue", futility_boundary=bound, **base)
+
+
+def _futility(plan: SequentialPlan, z: float, sign: int, t: float, cp: float,
+              fractions: tuple[float, ...]) -> tuple[bool, float | None, str]:
+    """(stop for futility?, the look's futility bound on the signed z or None, message)."""
+    if not plan.futility or t < plan.futility_start:
+        return False, None, ""
+    if plan.futility_rule == "conditional_power":
+        stop = cp < plan.futility_power
+        return stop, None, f"conditional power {cp:.2f} < {plan.futility_power:.2f}: a difference is unlikely"
+    if plan.futility_rule != "beta_spending":
+        raise ValueError(f"unknown futility rule {plan.futility_rule!r}")
+    bound = futility_bound(plan, fractions)
+    if sign:
+        signed = z * sign
+        return (signed < bound, bound,
+                f"z towards better = {signed:.2f} < futility bound {bound:.2f}: a benefit is unlikely")
+    return (abs(z) < bound, bound, f"|z| = {abs(z):.2f} < futility bound {bound:.2f}: a difference is unlikely")
+
+
+@lru_cache(maxsize=1024)
+def futility_bound(plan: SequentialPlan, fractions: tuple[float, ...]) -> float:
+    """The beta-spending futility bound (signed z) of the last look in `fractions` (before the final look)."""
+    full = fractions + (1.0,)
+    efficacy = boundaries(full, plan.alpha, plan.spending)
+    theta = design_drift(plan.alpha, plan.design_beta)
+    return futility_bounds(full, efficacy, theta, plan.futility_beta, plan.futility_rho)[len(fractions) - 1]

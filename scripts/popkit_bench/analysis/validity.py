@@ -1,5 +1,5 @@
-"""The seed's success criteria as a checklist, each pass/fail with its numbers (plus contamination and
-trials completed vs requested)."""
+"""The seed's success criteria as a checklist, each pass/fail with its numbers (plus contamination, tampering
+and trials completed vs requested)."""
 
 from __future__ import annotations
 
@@ -25,14 +25,32 @@ def _criterion(cid: str, name: str, passed: bool | None, numbers: dict[str, Any]
     return out
 
 
+def successful(record: dict[str, Any]) -> bool | None:
+    """A successful trial: completed, every verification command passed (metric `success` = 1). None when
+    success was not measured (no verification)."""
+    value = (record.get("metrics") or {}).get("success")
+    if value is None:
+        return None
+    return record.get("status") == "completed" and value == 1
+
+
 def min_trials(tables: dict[tuple[str, str], ArmTable], tasks: list[str], arms: list[str]) -> dict[str, Any]:
-    """1. At least 3 successful (status completed) trials per arm, in every task."""
-    per_task = {t: {a: sum(1 for r in tables[(t, a)].records if r.get("status") == "completed")
-                    if (t, a) in tables else 0 for a in arms} for t in tasks}
+    """1. At least 3 successful trials (completed and verified, `success` = 1) per arm, in every task."""
+    name = f"At least {MIN_SUCCESSFUL} successful trials per arm"
+    per_task: dict[str, dict[str, int]] = {}
+    measured = False
+    for task in tasks:
+        for arm in arms:
+            found = [successful(r) for r in (tables[(task, arm)].records if (task, arm) in tables else [])]
+            measured = measured or any(f is not None for f in found)
+            per_task.setdefault(task, {})[arm] = sum(1 for f in found if f)
     lowest = min((c for arms_ in per_task.values() for c in arms_.values()), default=0)
-    return _criterion("min_trials", f"At least {MIN_SUCCESSFUL} successful trials per arm", lowest >= MIN_SUCCESSFUL,
-                      {"minimum_required": MIN_SUCCESSFUL, "lowest": lowest, "per_task": per_task},
-                      f"fewest completed trials in any task and arm: {lowest}")
+    numbers = {"minimum_required": MIN_SUCCESSFUL, "lowest": lowest, "per_task": per_task}
+    if not measured:
+        return _criterion("min_trials", name, None, numbers, "success was not measured in any trial",
+                          "no trial has a success value (no verification commands ran)")
+    return _criterion("min_trials", name, lowest >= MIN_SUCCESSFUL, numbers,
+                      f"fewest successful trials (completed, every verification passed) in any task and arm: {lowest}")
 
 
 def treatment_verification(tables: dict[tuple[str, str], ArmTable], tasks: list[str], treat: str) -> dict[str, Any]:
@@ -136,8 +154,17 @@ def no_contamination(records: list[dict[str, Any]], base: str, treat: str) -> di
                       {"contaminated": counts}, f"{counts[base]} contaminated baseline trial(s)")
 
 
+def no_tampering(records: list[dict[str, Any]], base: str, treat: str) -> dict[str, Any]:
+    """7. No tampered trial: no trial of either arm changed its task's protected files (its tests)."""
+    counts = {arm: sum(1 for r in records if r.get("arm") == arm and r.get("status") == "tampered")
+              for arm in (base, treat)}
+    total = sum(counts.values())
+    return _criterion("no_tampering", "No trial changed the task's protected files", total == 0,
+                      {"tampered": counts}, f"{total} tampered trial(s) (restored before verification, excluded)")
+
+
 def trials_completed(trials: dict[str, dict[str, Any]], arms: list[str]) -> dict[str, Any]:
-    """7. Usable trials vs requested, per arm."""
+    """8. Usable trials vs requested, per arm."""
     numbers = {arm: {k: trials.get(arm, {}).get(k, 0) for k in ("requested", "usable", "completed", "failed")}
                for arm in arms}
     ok = all(n["usable"] >= n["requested"] for n in numbers.values())
@@ -157,6 +184,7 @@ def checklist(*, metrics: dict[str, dict[str, Any]], tables: dict[tuple[str, str
         large_effect(metrics),
         consistency(tables, tasks, arms),
         no_contamination(records, base, treat),
+        no_tampering(records, base, treat),
         trials_completed(trials, arms),
     ]
     passed = sum(1 for c in criteria if c["passed"] is True)

@@ -73,6 +73,30 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+LEGEND = ("  better%: change of the mean in % of the baseline, signed so that + is better for that metric; "
+          "g(t-b): Hedges' g of treatment minus baseline, raw sign (fewer tokens: negative)")
+
+
+def metric_table(comp: dict[str, Any]) -> list[str]:
+    """The primary metrics of one comparison; columns as wide as the arm names (never cut)."""
+    base_name, treat = str(comp["baseline"]), str(comp["treatment"])
+    wb, wt = max(12, len(base_name) + 1), max(13, len(treat) + 1)
+    lines = [f"  {'metric':<24}{base_name:>{wb}}{treat:>{wt}}{'better%':>10}{'p adj':>9}{'g(t-b)':>9}  result"]
+    for name, entry in comp["metrics"].items():
+        if entry["family"] != "primary":
+            continue
+        b, t = entry["baseline"].get("mean"), entry[treat].get("mean")
+        imp = entry.get("improvement")
+        result = {True: "better", False: "WORSE"}.get(entry.get("better"), "n.s.")
+        if entry.get("p_value") is None:
+            result = "no test"
+        lines.append(f"  {name:<24}{_fmt(b):>{wb}}{_fmt(t):>{wt}}"
+                     f"{(f'{imp:+.1f}%' if imp is not None else '-'):>10}"
+                     f"{_fmt(entry.get('p_value_adjusted'), 2):>9}{_fmt(entry.get('effect_size'), 2):>9}  {result}")
+    lines.append(LEGEND)
+    return lines
+
+
 def render_summary(analysis: dict[str, Any], written: Path) -> str:
     """A short plain-text summary of analysis.json."""
     lines = []
@@ -89,19 +113,7 @@ def render_summary(analysis: dict[str, Any], written: Path) -> str:
         lines.append(f"{treat} vs {comp['baseline']}: {summary['verdict']}"
                      + (f" (overall effect {effect:+.2f}, {summary['overall_effect_size_label']})"
                         if effect is not None else ""))
-        header = f"  {'metric':<24}{'baseline':>12}{treat[:12]:>13}{'improve':>10}{'p adj':>9}{'effect':>9}  result"
-        lines.append(header)
-        for name, entry in comp["metrics"].items():
-            if entry["family"] != "primary":
-                continue
-            b, t = entry["baseline"].get("mean"), entry[treat].get("mean")
-            imp = entry.get("improvement")
-            result = {True: "better", False: "WORSE"}.get(entry.get("better"), "n.s.")
-            if entry.get("p_value") is None:
-                result = "no test"
-            lines.append(f"  {name:<24}{_fmt(b):>12}{_fmt(t):>13}"
-                         f"{(f'{imp:+.1f}%' if imp is not None else '-'):>10}"
-                         f"{_fmt(entry.get('p_value_adjusted'), 2):>9}{_fmt(entry.get('effect_size'), 2):>9}  {result}")
+        lines += metric_table(comp)
         secondary = summary.get("significant_secondary_metrics") or []
         if secondary:
             lines.append(f"  also significant (secondary): {', '.join(secondary)}")

@@ -11,9 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.errors import EXIT_INSUFFICIENT_DATA, InputError, InsufficientDataError
+from popkit_shared.safe_regex import RE2_SYNTAX, PatternError, compile_pattern
 
 DEFAULT_OUTPUT = Path("docs") / "benchmark" / "results"
 ANALYSIS_JSON = "analysis.json"
+
+
+def redact_pattern(text: str) -> str:
+    """An argparse type: a regular expression RE2 compiles (the redaction engine)."""
+    try:
+        compile_pattern(text, ignore_case=False)
+    except PatternError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (expected {RE2_SYNTAX})") from None
+    return text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--github-summary", action="store_true",
                         help="append the verdict and summary table to $GITHUB_STEP_SUMMARY")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed when analysing (default 0)")
+    parser.add_argument("--redact", action="append", default=[], type=redact_pattern, metavar="REGEX",
+                        help="also redact text matching REGEX (RE2 syntax); built-in: API keys, private keys, "
+                             "credentials in URLs; repeatable")
     parser.set_defaults(func=run)
 
 
@@ -81,7 +94,7 @@ def github_summary(run_dir: Path, analysis: dict[str, Any] | None) -> Path | Non
 
 
 def run(args: argparse.Namespace) -> int:
-    from popkit_bench.report.generate import verdict_sentence, write_reports
+    from popkit_bench.report.generate import verdict_line, write_reports
 
     run_dir: Path = args.run_dir
     if not run_dir.is_dir():
@@ -89,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     analysis, insufficient = load_or_analyse(run_dir, args.seed)
     if insufficient:
         print(f"popkit-bench: not enough data for a full analysis: {insufficient}", file=sys.stderr)
-    paths = write_reports(run_dir, analysis, args.output, tuple(args.formats or ["all"]))
-    print(f"Verdict: {verdict_sentence(analysis)}")
+    paths = write_reports(run_dir, analysis, args.output, tuple(args.formats or ["all"]), redact=tuple(args.redact))
+    print(verdict_line(run_dir, analysis))
     for path in paths:
         print(f"report: {path}")
     if args.github_summary:

@@ -9,14 +9,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import EXIT_INTERRUPTED, InputError
+from popkit_bench.agent.preflight import check_before_run
+from popkit_bench.commands.report import redact_pattern
+from popkit_bench.errors import EXIT_INSUFFICIENT_DATA, EXIT_INTERRUPTED, InputError
+from popkit_bench.execution.api_health import ApiStopped, no_usage_reason
 from popkit_bench.execution.benchmark_run import BenchmarkRun, RunRequest, default_parallel
 from popkit_bench.execution.interrupts import RunInterrupted
+from popkit_bench.planning.arm_definition import ArmDefinition
+from popkit_bench.planning.arms_file import ArmsFile, load_arms_file
 from popkit_bench.planning.plugin_info import default_plugin, read_plugin
-from popkit_bench.record.rundir import RunDir, default_run_dir
+from popkit_bench.record.journal_text import check_journal
+from popkit_bench.record.rundir import RESULTS, RunDir, default_run_dir
 from popkit_bench.report.publish import analyse_and_report
 from popkit_bench.tasks.discovery import resolve_tasks
 from popkit_bench.tasks.spec import load_task
+from popkit_bench.tasks.validate import check_side_files
+from popkit_bench.workspace.task_digests import take_digests
 
 DEFAULT_RUNS_DIR = Path(".popkit") / "runs"
 DEFAULT_REPORT_DIR = Path("docs") / "benchmark" / "results"
@@ -41,6 +49,12 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
                         help=f"trials per arm and task (default {trials_default}; with --sequential: the batch size)")
     parser.add_argument("--plugin-dir", action="append", default=[], metavar="DIR",
                         help="plugin under test (repeat for more treatment arms); default: popkit-ops itself")
+    parser.add_argument("--arms", type=Path, metavar="FILE",
+                        help="arms file: the configurations to compare (plugins, skills, CLAUDE.md, settings, MCP, "
+                             "model, Claude Code version, ...; docs/formats.md); replaces --plugin-dir")
+    parser.add_argument("--reuse", action="append", default=[], type=Path, metavar="RUN_DIR",
+                        help="count the trials of an earlier run's arms whose fingerprint matches instead of running "
+                             "them again (repeatable)")
     parser.add_argument("--category", help="run every task of this category")
     parser.add_argument("--tasks-dir", action="append", default=[], help="extra folder of tasks")
     parser.add_argument("--rehearsal", action="store_true",
@@ -55,10 +69,10 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--parallel", type=positive_int, default=None,
                         help="trials run at once (default: min(CPUs, free GB / 1.5, 8))")
     parser.add_argument("--seed", type=int, default=None, help="seed of the trial order and bootstrap (default 0)")
-    parser.add_argument("--timeout", type=float, help="per-trial timeout in seconds (default: the task's)")
+    parser.add_argument("--timeout", type=positive_float, help="per-trial timeout in seconds (default: the task's)")
     parser.add_argument("--max-turns", type=positive_int, help="passed to claude --max-turns")
-    parser.add_argument("--max-budget-usd", type=float, help="passed to claude --max-budget-usd (per trial)")
-    parser.add_argument("--budget-usd", type=float,
+    parser.add_argument("--max-budget-usd", type=positive_float, help="passed to claude --max-budget-usd (per trial)")
+    parser.add_argument("--budget-usd", type=positive_float,
                         help="budget of the whole run: no trial starts once spent + its expected cost exceeds it")
     parser.add_argument("--retries", type=int, default=None,
                         help="retries of a trial that failed for an infrastructure reason (API 5xx/529, CLI crash "
@@ -74,6 +88,8 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--keep-worktrees", action="store_true", help="keep each trial's worktree")
     parser.add_argument("--claude-bin", help="path of the claude executable")
     parser.add_argument("--json", action="store_true", help="print machine-readable progress events")
+    parser.add_argument("--redact", action="append", default=[], type=redact_pattern, metavar="REGEX",
+                        help="also redact text matching REGEX (RE2 syntax) from the reports; repeatable")
     add_executor_options(parser)
 
 
@@ -150,7 +166,11 @@ def build_request(args: argparse.Namespace, label_default: str) -> RunRequest:
     if args.task is None and not args.category:
         raise InputError("which task?", expected="a task id, 'all', or --category C (see `popkit-bench list`)")
     tasks = resolve_tasks(args.task, category=args.category, extra=args.tasks_dir)
-    plugins = [read_plugin(p) for p in args.plugin_dir] or [default_plugin()]
+    if args.arms and args.plugin_dir:
+        raise InputError("give either --arms or --plugin-dir, not both", field="--plugin-dir",
+                         expected="the plugin as an arm in the arms file (plugin_dirs: [...])")
+    arms = load_arms_file(args.arms) if args.arms else None
+    plugins = [] if arms else [read_plugin(p) for p in args.plugin_dir] or [default_plugin()]
     label = tasks[0].id if len(tasks) == 1 else (args.category or label_default)
     run_dir = args.run_dir or default_run_dir(DEFAULT_RUNS_DIR, label)
     if args.max_trials and not args.sequential:
@@ -164,8 +184,17 @@ def build_request(args: argparse.Namespace, label_default: str) -> RunRequest:
         argv=sys.argv[1:], retries=1 if args.retries is None else max(0, args.retries), budget_usd=args.budget_usd,
         sequential=args.sequential, max_trials=args.max_trials,
         decision_metric=args.decision_metric or "tokens_total", watch=args.watch,
-        runs_dirs=[DEFAULT_RUNS_DIR, Path(run_dir).resolve().parent], **where,
+        runs_dirs=[DEFAULT_RUNS_DIR, Path(run_dir).resolve().parent], arms=arms,
+        reuse=[Path(p).resolve() for p in args.reuse], **where,
     )
+
+
+def stored_arms(info: dict[str, Any]) -> ArmsFile | None:
+    """The arms of a run made with --arms, from its run.json (None for a --plugin-dir run)."""
+    if not info.get("arms_file"):
+        return None
+    arms = tuple(ArmDefinition.from_json(a) for a in info.get("arms") or [])
+    return ArmsFile(arms, str(info.get("baseline_arm") or arms[0].name), Path(info["arms_file"]))
 
 
 def resume_request(args: argparse.Namespace) -> RunRequest:
@@ -177,6 +206,7 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
     try:
         tasks = [load_task(t["path"]) for t in info["tasks"]]
         plugins = [read_plugin(p["path"]) for p in info["plugins"]]
+        arms = stored_arms(info)
         options: dict[str, Any] = dict(info.get("options") or {})
         trials = int(info.get("trials_per_arm") or 1)
         if options.get("sequential"):
@@ -199,21 +229,40 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
         argv=sys.argv[1:], retries=1 if chosen["retries"] is None else int(chosen["retries"]),
         budget_usd=chosen["budget_usd"], sequential=bool(chosen["sequential"]), max_trials=chosen["max_trials"],
         decision_metric=chosen["decision_metric"] or "tokens_total", watch=bool(chosen["watch"]),
-        runs_dirs=[DEFAULT_RUNS_DIR, run_dir.parent], **where,
+        runs_dirs=[DEFAULT_RUNS_DIR, run_dir.parent], arms=arms,
+        reuse=[Path(p).resolve() for p in args.reuse], **where,
     )
 
 
 def execute(request: RunRequest, args: argparse.Namespace) -> int:
-    """Run, then analyse and report; print the run folder and report paths last."""
+    """Run, then analyse and report; print the run folder and report paths last.
+
+    Without --rehearsal a preflight request checks login, model and API first. A binary results journal or a bad responses file is refused before anything runs; task files changed
+    during the run (digests taken here, at start) stop it before its results are analysed."""
+    check_journal(request.run_dir / RESULTS)
+    check_side_files(request.tasks)
+    digests = take_digests(request.tasks)
+    check_before_run(rehearsal=request.rehearsal, claude_bin=request.claude_bin, model=request.model)
     benchmark = BenchmarkRun(request)
     try:
-        benchmark.execute()
+        records = benchmark.execute()
     except RunInterrupted as exc:
         print(f"popkit-bench: {exc}", file=sys.stderr)
+        digests.verify()
         return finished(request, args, EXIT_INTERRUPTED)
+    except ApiStopped as exc:
+        print(f"popkit-bench: {exc}", file=sys.stderr)
+        digests.verify()
+        return finished(request, args, exc.exit_code)
+    digests.verify()
+    empty = no_usage_reason(records)
+    if empty:
+        print(f"popkit-bench: no verdict: {empty}", file=sys.stderr)
+        return finished(request, args, EXIT_INSUFFICIENT_DATA)
     code = 0
     if not args.no_report:
-        code = analyse_and_report(request.run_dir, args.report_dir, seed=request.seed)
+        code = analyse_and_report(request.run_dir, args.report_dir, seed=request.seed,
+                                  redact=tuple(getattr(args, "redact", None) or ()))
     return finished(request, args, code)
 
 

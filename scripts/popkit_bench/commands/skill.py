@@ -1,12 +1,14 @@
-"""`popkit-bench skill run|aggregate|report`: the skill-forge benchmark flow (eval sets, iterations, gating)."""
+"""`popkit-bench skill run|aggregate|report|triggers`: the skill-forge benchmark flow (eval sets, iterations,
+gating) and trigger evaluation (does Claude pick the skill when it should, and only then)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from popkit_bench.commands.run import add_executor_options, executor_fields, positive_float, positive_int
-from popkit_bench.errors import EXIT_GATE_FAILED, InputError
+from popkit_bench.errors import EXIT_GATE_FAILED, EXIT_INSUFFICIENT_DATA, InputError
 from popkit_bench.skill.flow import BENCHMARK, Outcome, build, report_only
 
 
@@ -32,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--claude-bin", help="path of the claude executable")
     run.add_argument("--keep-worktrees", action="store_true", help="keep each trial's working folder")
     run.add_argument("--allow-regressions", action="store_true", help="regressions alone do not fail the gate")
+    run.add_argument("--allow-ungraded", action="store_true",
+                     help="an eval with no graded assertion does not fail the gate (left out of the pass rate)")
     run.add_argument("--json", action="store_true", help="machine-readable progress events")
     add_executor_options(run)
     run.set_defaults(func=cmd_run)
@@ -49,7 +53,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--config", type=Path, help="benchmark config: apply its thresholds and gate (exit 1 on FAIL)")
     rep.add_argument("--skill-name", help="skill name when benchmark.json must be aggregated first")
     rep.add_argument("--allow-regressions", action="store_true", help="regressions alone do not fail the gate")
+    rep.add_argument("--allow-ungraded", action="store_true",
+                     help="an eval with no graded assertion does not fail the gate (left out of the pass rate)")
     rep.set_defaults(func=cmd_report)
+    register_triggers(verbs)
+
+
+def register_triggers(verbs: argparse._SubParsersAction) -> None:
+    trig = verbs.add_parser("triggers", help="does Claude pick the skill when it should, and only then "
+                                             "(precision, recall, description A/B)")
+    trig.add_argument("config", type=Path, help="benchmark config JSON (skill_name, skill_path, rival_skills, ...)")
+    trig.add_argument("--queries", type=Path, required=True,
+                      help='QUERIES.json: [{"query": "...", "should_trigger": true|false}, ...]')
+    trig.add_argument("--runs", type=positive_int, default=1, help="sessions per query (default 1)")
+    trig.add_argument("--rehearsal", action="store_true", help="use the scripted model (the config's trigger_play)")
+    trig.add_argument("--compare", type=Path, metavar="OTHER_SKILL_FOLDER",
+                      help="also run this version of the skill (another description) and compare, paired")
+    trig.add_argument("--holdout", type=float, metavar="FRACTION", help="split the queries: tune and holdout parts")
+    trig.add_argument("--seed", type=int, default=0, help="seed of the holdout split and of the session order")
+    trig.add_argument("--output", type=Path, help="output folder (default <skill>-workspace/triggers/<time>-<skill>); "
+                                                  "an interrupted run's folder: only its missing sessions run")
+    trig.add_argument("--parallel", type=positive_int, help="sessions at once (default: the config's, 4)")
+    trig.add_argument("--timeout", type=positive_float, help="seconds per session (default: the config's, else 300)")
+    trig.add_argument("--retries", type=int, default=1,
+                      help="retries of a session that failed for an infrastructure reason (default 1)")
+    trig.add_argument("--budget-usd", type=positive_float, help="no session starts once spent + its expected cost "
+                                                                "exceeds it")
+    trig.add_argument("--json", action="store_true", help="machine-readable progress events")
+    trig.add_argument("--max-turns", type=positive_int, help="turn limit per session (default: none)")
+    trig.add_argument("--claude-bin", help="path of the claude executable")
+    trig.set_defaults(func=cmd_triggers)
 
 
 def _folder(path: Path) -> Path:
@@ -60,6 +93,7 @@ def _folder(path: Path) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from popkit_bench.agent.preflight import check_before_run
     from popkit_bench.execution.progress import make_progress
     from popkit_bench.skill.config import load_config
     from popkit_bench.skill.evals import load_eval_set
@@ -76,6 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         number = args.iteration or next_iteration(workspace)
     iteration = iteration_dir(workspace, number)
     total = len(eval_set.evals) * 2 * cfg.trials_per_eval
+    check_before_run(rehearsal=args.rehearsal, claude_bin=args.claude_bin, model=cfg.model)
     run_iteration(IterationRequest(
         config=cfg, eval_set=eval_set, iteration=iteration, rehearsal=args.rehearsal, claude_bin=args.claude_bin,
         parallel=args.parallel, seed=args.seed, keep_worktrees=args.keep_worktrees,
@@ -83,7 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         retries=max(0, args.retries), budget_usd=args.budget_usd, **skill_executor(args),
     ))
     outcome = build(iteration, cfg.skill_name, thresholds=cfg.thresholds, previous=cfg.previous_benchmark,
-                    gate=True, allow_regressions=args.allow_regressions)
+                    gate=True, allow_regressions=args.allow_regressions, allow_ungraded=args.allow_ungraded)
     return present(outcome, gated=True)
 
 
@@ -101,7 +136,7 @@ def skill_executor(args: argparse.Namespace) -> dict:
 def cmd_aggregate(args: argparse.Namespace) -> int:
     from popkit_bench.skill.config import load_config
 
-    thresholds = load_config(args.config).thresholds if args.config else None
+    thresholds = load_config(args.config, check_inputs=False).thresholds if args.config else None
     outcome = build(_folder(args.iteration), args.skill_name, thresholds=thresholds, previous=args.previous)
     return present(outcome, gated=False)
 
@@ -110,19 +145,50 @@ def cmd_report(args: argparse.Namespace) -> int:
     from popkit_bench.skill.config import load_config
 
     iteration = _folder(args.iteration)
-    cfg = load_config(args.config) if args.config else None
+    cfg = load_config(args.config, check_inputs=False) if args.config else None  # gates from the artifacts alone
     previous = args.previous or (cfg.previous_benchmark if cfg else None)
+    if args.previous is None and previous is not None and not previous.exists():
+        print(f"popkit-bench: the config's previous_benchmark {previous} is gone: no comparison", file=sys.stderr)
+        previous = None
     if not (iteration / BENCHMARK).is_file():
         name = args.skill_name or (cfg.skill_name if cfg else None)
         if not name:
             raise InputError(f"no {BENCHMARK} in the folder", file=iteration,
                              expected="run `skill aggregate` first, or give --skill-name or --config")
         outcome = build(iteration, name, thresholds=cfg.thresholds if cfg else None, previous=previous,
-                        gate=cfg is not None, allow_regressions=args.allow_regressions)
+                        gate=cfg is not None, allow_regressions=args.allow_regressions,
+                        allow_ungraded=args.allow_ungraded)
     else:
         outcome = report_only(iteration, thresholds=cfg.thresholds if cfg else None, previous=previous,
-                              gate=cfg is not None, allow_regressions=args.allow_regressions)
+                              gate=cfg is not None, allow_regressions=args.allow_regressions,
+                        allow_ungraded=args.allow_ungraded)
     return present(outcome, gated=cfg is not None)
+
+
+def cmd_triggers(args: argparse.Namespace) -> int:
+    from popkit_bench.skill.triggers.flow import TriggersRequest, run_triggers
+
+    outcome = run_triggers(TriggersRequest(
+        config=args.config, queries=args.queries, runs=args.runs, rehearsal=args.rehearsal, compare=args.compare,
+        holdout=args.holdout, seed=args.seed, output=args.output, parallel=args.parallel, timeout_s=args.timeout,
+        max_turns=args.max_turns, claude_bin=args.claude_bin, retries=max(0, args.retries),
+        budget_usd=args.budget_usd, json=args.json,
+    ))
+    doc = outcome.document
+    c = doc["confusion"]
+    print(f"skill: {doc['skill_name']}  runs counted: {doc['runs_counted']}/{doc['runs_requested']}  "
+          f"tp {c['tp']} fp {c['fp']} tn {c['tn']} fn {c['fn']}")
+    for key in ("precision", "recall", "f1"):
+        item = doc[key]
+        print(f"{key}: " + (_fmt(item["value"]) + f" [{_fmt(item['ci']['low'])}, {_fmt(item['ci']['high'])}]"
+                            if item["value"] is not None else f"n/a ({item['reason']})"))
+    if doc["comparison"]:
+        print(f"vs --compare: {doc['comparison']['all']['mcnemar']['verdict']}")
+    if doc["note"]:
+        print(doc["note"])
+    for path in outcome.paths:
+        print(f"{path.suffix.lstrip('.')}: {path}")
+    return EXIT_INSUFFICIENT_DATA if doc["runs_counted"] == 0 else 0
 
 
 def present(outcome: Outcome, *, gated: bool) -> int:
@@ -131,6 +197,9 @@ def present(outcome: Outcome, *, gated: bool) -> int:
     summary = bench["summary"]
     ws, base = summary.get("with_skill") or {}, summary.get("baseline")
     print(f"skill: {bench['skill_name']}  iteration: {bench['iteration']}  evals: {summary['total_evals']}")
+    label = (bench.get("model_source") or {}).get("label")
+    if label:
+        print(f"model: {label}")
     print(f"with_skill: pass rate {_fmt(ws.get('pass_rate'))}, avg tokens {_fmt(ws.get('avg_tokens'))}, "
           f"avg duration {_fmt(ws.get('avg_duration_seconds'))} s")
     if base is None:
@@ -148,13 +217,25 @@ def present(outcome: Outcome, *, gated: bool) -> int:
         print(f"{path.suffix.lstrip('.')}: {path}")
     if not gated:
         return 0
+    tag = model_tag(bench)
     if outcome.failures:
         for failure in outcome.failures:
             print(f"FAIL {failure.describe()}")
-        print("Gate: FAIL (run /skill-forge evolve; do not publish until every threshold passes)")
+        print(f"Gate{tag}: FAIL (improve the skill for the evals named and run `skill run` again; do not "
+              "publish until every threshold passes)")
         return EXIT_GATE_FAILED
-    print("Gate: PASS")
+    print(f"Gate{tag}: PASS")
     return 0
+
+
+def model_tag(bench: dict) -> str:
+    """` [scripted model (rehearsal), not a real model]` on the gate line when the numbers are rehearsal's."""
+    source = bench.get("model_source") or {}
+    if source.get("kind") == "scripted":
+        generic = source.get("generic_play_trials")
+        extra = f", generic play in {generic} of {source.get('trials')} trials" if generic else ""
+        return f" [scripted model (rehearsal), not a real model{extra}]"
+    return " [model not recorded]" if source.get("kind") == "unknown" else ""
 
 
 def _fmt(value: object) -> str:

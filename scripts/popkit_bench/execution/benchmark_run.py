@@ -14,6 +14,8 @@ from typing import Any
 
 from popkit_bench.agent.cli_locator import cli_version, find_claude
 from popkit_bench.errors import InputError
+from popkit_bench.execution.arm_purity import Forbidden
+from popkit_bench.execution.arms_setup import ArmsSetup, journal_reused, prepare_arms
 from popkit_bench.execution.executor import Executor
 from popkit_bench.execution.local import LocalExecutor
 from popkit_bench.execution.progress import LineProgress, make_progress
@@ -22,10 +24,10 @@ from popkit_bench.execution.run_json import RunDescription, run_json
 from popkit_bench.execution.scheduler import ScheduleOptions, Scheduler, ScheduleState
 from popkit_bench.execution.sequential_looks import SequentialOptions
 from popkit_bench.execution.spec import TrialSettings, TrialSpec
+from popkit_bench.planning.arms_file import ArmsFile, arms_from_plugins
 from popkit_bench.planning.estimate import estimate, history
 from popkit_bench.planning.plan import (
     BASELINE_ARM,
-    Arm,
     Plan,
     TrialKey,
     extend_plan,
@@ -38,6 +40,7 @@ from popkit_bench.record.rundir import RunDir, RunLock
 from popkit_bench.record.trial_record import TrialRecord
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.workspace.codebase import Codebase, prepare_codebase
+from popkit_bench.workspace.task_digests import take_digests
 
 GB = 1024 ** 3
 MEMORY_PER_TRIAL_GB = 1.5
@@ -79,21 +82,12 @@ class RunRequest:
     decision_metric: str = "tokens_total"
     watch: bool = False
     runs_dirs: list[Path] = field(default_factory=list)  # where earlier runs live (cost/time estimates)
+    arms: ArmsFile | None = None  # --arms; None: a baseline plus one arm per plugin (--plugin-dir)
+    reuse: list[Path] = field(default_factory=list)  # --reuse: earlier run folders whose matching arms count
     executor: str = "local"  # "local" or "ray" (each trial a Ray task; parallel 0 = the cluster's trial slots)
     ray_address: str | None = None
     api_concurrency: int | None = None
     api_rate_per_min: float | None = None
-
-
-def arms_for(plugins: list[PluginInfo]) -> list[Arm]:
-    """The baseline arm (nothing loaded) and one treatment arm per plugin under test, named after it."""
-    arms = [Arm(BASELINE_ARM)]
-    for plugin in plugins:
-        name = plugin.name if plugin.name != BASELINE_ARM else f"{plugin.name}-plugin"
-        if any(a.name == name for a in arms):
-            name = f"{name}-{len(arms)}"
-        arms.append(Arm(name, (plugin.path,), plugin.name))
-    return arms
 
 
 class BenchmarkRun:
@@ -102,14 +96,18 @@ class BenchmarkRun:
     def __init__(self, request: RunRequest, progress: LineProgress | None = None) -> None:
         self.request = request
         self.run = RunDir(request.run_dir)
-        self.arms = {a.name: a for a in arms_for(request.plugins)}
+        self.arms_file = request.arms or arms_from_plugins(request.plugins, BASELINE_ARM)
+        self.arms = {a.name: a for a in self.arms_file.arms}
+        self.baseline = self.arms_file.baseline
+        self.setup: ArmsSetup | None = None
         self.tasks = {t.id: t for t in request.tasks}
         self.codebases: dict[str, Codebase] = {}
         self.progress = progress
         self.config_key = config_key(request.run_dir)
-        self.description = RunDescription(request.run_dir.name, request, list(self.arms.values()))
+        self.description = RunDescription(request.run_dir.name, request, list(self.arms.values()), self.baseline)
         self.sequential: SequentialOptions | None = None
         self.stop = threading.Event()
+        self.digests = take_digests(request.tasks)  # checked before each trial starts (a changed task stops the run)
         self.ray: Any = None  # the RaySession with --executor ray
 
     def execute(self) -> list[TrialRecord]:
@@ -154,7 +152,9 @@ class BenchmarkRun:
         for task in self.request.tasks:
             self.codebases[task.id] = prepare_codebase(task, self.run.path)
         self.description.codebases = self.codebases
+        self.setup = self.prepare_arms(binary)
         plan = self.initial_plan()
+        self.journal_reused(plan)
         endpoint = None
         if self.request.rehearsal:
             from popkit_bench.rehearsal.endpoint import RehearsalEndpoint
@@ -171,9 +171,9 @@ class BenchmarkRun:
             self.check_same_request(existing)
         if self.request.sequential:
             looks = list((existing.get("sequential") or {}).get("looks") or [])
-            treatment = next((a for a in self.arms if a != BASELINE_ARM), None)
+            treatment = next((a for a in self.arms if a != self.baseline), None)
             self.sequential = SequentialOptions(self.request.trials, self.request.max_trials or self.request.trials * 4,
-                                                self.request.decision_metric, BASELINE_ARM, treatment, looks)
+                                                self.request.decision_metric, self.baseline, treatment, looks)
         stored = existing.get("plan")
         if isinstance(stored, list) and stored:
             plan = plan_from_json(stored, int(existing.get("seed", self.request.seed)))
@@ -183,6 +183,26 @@ class BenchmarkRun:
             if plan.keys:
                 return plan
         return make_plan(task_ids, arm_names, self.request.trials, self.request.seed)
+
+    def prepare_arms(self, binary: Path) -> ArmsSetup:
+        """Each arm's CLI (npm installs), the fingerprints and what --reuse takes (run.json keys)."""
+        req = self.request
+        limits = {"timeout_s": req.timeout_s, "max_turns": req.max_turns, "max_budget_usd": req.max_budget_usd,
+                  "permission_mode": TrialSettings().permission_mode}
+        setup = prepare_arms(self.arms_file, req.tasks, self.codebases, default_binary=binary,
+                             default_version=self.description.claude.get("version"), run_model=req.model,
+                             sandbox=TrialSettings().sandbox, limits=limits, rehearsal=req.rehearsal,
+                             reuse_dirs=req.reuse)
+        self.description.extra = {k: v for k, v in setup.run_json().items() if k not in ("arms", "baseline_arm")}
+        return setup
+
+    def journal_reused(self, plan: Plan) -> None:
+        """Write the reused trials (--reuse) that have no record yet into results.jsonl."""
+        if self.setup is None or not self.setup.reuse:
+            return
+        done = {(k.task_id, k.arm, k.trial) for k in self.run.finished_keys()}
+        per_arm = max((k.trial for k in plan.keys), default=0)
+        journal_reused(self.setup, self.description.run_id, per_arm, done, self.run.append_result)
 
     def check_same_request(self, existing: dict[str, Any]) -> None:
         """A run folder holds one experiment: resuming it with other tasks or arms would mix two."""
@@ -205,16 +225,20 @@ class BenchmarkRun:
         req = self.request
         settings = TrialSettings(timeout_s=req.timeout_s, max_turns=req.max_turns, max_budget_usd=req.max_budget_usd,
                                  model=req.model, keep_worktree=req.keep_worktrees)
-        tested = tuple(p.name for p in req.plugins)
-        version = self.description.claude.get("version")
+        setup = self.setup
+        forbidden = {name: Forbidden.of([a for a in self.arms.values() if a.name != name]) for name in self.arms}
 
         def spec_for(key: TrialKey) -> TrialSpec:
+            self.digests.verify()
             task, arm = self.tasks[key.task_id], self.arms[key.arm]
             url = endpoint.base_url_for(key.slug, task, arm) if endpoint else None
+            bin_, version = setup.binaries[arm.name] if setup else (binary, self.description.claude.get("version"))
+            other = forbidden[arm.name]
             return TrialSpec(run_id=self.description.run_id, key=key, task=task, arm=arm,
-                             codebase=self.codebases[key.task_id], settings=settings, tested_plugins=tested,
-                             model_base_url=url, config_key=self.config_key, claude_bin=binary,
-                             claude_version=version)
+                             codebase=self.codebases[key.task_id], settings=settings, tested_plugins=other.plugins,
+                             model_base_url=url, config_key=self.config_key, claude_bin=bin_,
+                             claude_version=version, forbidden_skills=other.skills,
+                             forbidden_mcp_servers=other.mcp_servers)
 
         return spec_for
 
@@ -260,6 +284,8 @@ class BenchmarkRun:
             f"plan: {len(self.tasks)} task(s) x {len(self.arms)} arms ({', '.join(self.arms)}) x {per_arm} trials = "
             f"{len(plan.keys)} trials ({todo} to run, --parallel {req.parallel})"
             + (" with the scripted model" if req.rehearsal else ""))
+        for line in self.setup.plan_lines() if self.setup else []:
+            progress.message(line)
         history_cost = None
         if not req.rehearsal:
             runs_dirs = req.runs_dirs or [self.run.path.parent]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from popkit_bench.agent.arm_launch import apply_arm
 from popkit_bench.agent.claude import AgentOutcome, AgentRequest, run_claude
 from popkit_bench.agent.host import write_interactions
 from popkit_bench.agent.isolation import make_config_dir, remove_config_dir
@@ -77,7 +78,7 @@ class LocalExecutor:
         except WorkspaceError as exc:
             return finish(record, t0, status=ERROR, reason=f"worktree: {exc}")
         paths.config_dir = make_config_dir(spec.config_key or spec.run_id, spec.key.slug)
-        request = agent_request(spec, paths)
+        request = agent_request(spec, paths, record.session_id or str(uuid.uuid4()))
         outcome = self._start_agent(spec, request)
         record.agent_wall_s = round(outcome.wall_s, 3)
         record.exit_code = outcome.exit_code
@@ -103,13 +104,14 @@ def base_record(spec: TrialSpec, session_id: str, executor: str) -> TrialRecord:
                        codebase_commit=spec.codebase.commit, executor=executor)
 
 
-def agent_request(spec: TrialSpec, paths: TrialPaths) -> AgentRequest:
-    """The claude invocation; only `plugin_dirs` depends on the arm."""
+def agent_request(spec: TrialSpec, paths: TrialPaths, session_id: str) -> AgentRequest:
+    """The claude invocation: the run's settings, then the arm's (agent/arm_launch.py: plugins, skills,
+    CLAUDE.md in the worktree, MCP config, model, permission mode, settings, appended prompt, env)."""
     settings = spec.settings
-    return AgentRequest(
+    request = AgentRequest(
         prompt=spec.task.user_prompt,
         cwd=paths.worktree,
-        session_id=str(uuid.uuid4()),
+        session_id=session_id,
         config_dir=paths.config_dir or paths.trial_dir,
         stream_path=paths.trial_dir / "stream.jsonl",
         stderr_path=paths.trial_dir / "stderr.txt",
@@ -120,9 +122,11 @@ def agent_request(spec: TrialSpec, paths: TrialPaths) -> AgentRequest:
         max_turns=settings.max_turns,
         max_budget_usd=settings.max_budget_usd,
         settings=settings.settings,
+        setting_sources=settings.setting_sources,
         base_url=spec.model_base_url,
         responses=load_responses(spec.task.responses_path) if spec.task.responses_path else None,
     )
+    return apply_arm(request, spec.arm, paths.worktree, paths.config_dir or paths.trial_dir)
 
 
 def copy_transcript(config_dir: Path, session_id: str, trial_dir: Path) -> None:

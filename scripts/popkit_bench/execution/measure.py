@@ -1,17 +1,22 @@
-"""After the agent: parse the recordings, run verification, check purity, and settle the trial's status."""
+"""After the agent: parse the recordings, restore the task's protected paths, run verification, check purity,
+and settle the trial's status (a trial that changed protected paths is tampered, never a success)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from popkit_bench.agent.claude import AgentRequest
+from popkit_bench.execution.api_health import record_api_error
+from popkit_bench.execution.arm_purity import Forbidden, Loaded, arm_purity
 from popkit_bench.execution.executor import Confinement
+from popkit_bench.execution.protect import restore_protected, settle_tampered
+from popkit_bench.execution.purity import check_purity, read_components
 from popkit_bench.execution.spec import TrialSpec
+from popkit_bench.execution.status_reason import failed_reason
 from popkit_bench.execution.verification import run_verification
-from popkit_bench.planning.plan import Arm
 from popkit_bench.record.plain import to_plain
 from popkit_bench.record.trial_record import (
     COMPLETED,
@@ -25,6 +30,8 @@ from popkit_bench.record.trial_record import (
 )
 from popkit_shared.metrics import compute_metrics
 from popkit_shared.recording import find_transcript, load_stream_json, load_transcript
+from popkit_shared.recording.jsonl import read_objects
+from popkit_shared.recording.model import Diagnostics
 
 
 @dataclass
@@ -41,14 +48,17 @@ def measure_trial(spec: TrialSpec, record: TrialRecord, request: AgentRequest, t
     session = load_stream_json(request.stream_path)
     transcript = trial_transcript(trial_dir, session.session_id or request.session_id)
     take_session_facts(record, session)
-    record.purity = arm_purity(spec.arm, record.plugins_loaded, spec.tested_plugins)
+    record.purity = spec_purity(spec, Loaded.from_session(session), stream_events(request.stream_path))
     checks = None
+    record.tampered_paths = restore_protected(worktree, spec.codebase.repo, spec.codebase.commit,
+                                              spec.task.protected_paths)
     if not timed_out:
         record.verification = run_verification(spec.task, worktree, confinement)
         checks = to_plain(record.verification)
         write_json(trial_dir / "verification.json", checks)
     fill_metrics(record, compute_metrics(session, checks, transcript=transcript))
-    return settle(record, session, timed_out, request.timeout_s)
+    measured = settle(record, session, timed_out, request.timeout_s)
+    return Measured(*settle_tampered(measured.status, measured.reason, record.tampered_paths))
 
 
 def take_session_facts(record: TrialRecord, session: Any) -> None:
@@ -66,30 +76,52 @@ def take_session_facts(record: TrialRecord, session: Any) -> None:
 
 
 def settle(record: TrialRecord, session: Any, timed_out: bool, timeout_s: float) -> Measured:
-    """timeout > no result (error) > contaminated > the agent's own error (failed) > completed."""
+    """timeout > no result (error) > an API error (error: the infrastructure's, never the task's) >
+    contaminated > the agent's own error (failed) > completed."""
     if timed_out:
         return Measured(TIMEOUT, f"exceeded {timeout_s:.0f} s; process tree killed")
     if session.result is None:
         return Measured(ERROR, f"claude exited {record.exit_code} without a result event (see stderr.txt)")
+    api_error = record_api_error(record)
+    if api_error is not None:
+        return Measured(ERROR, f"API error, not the task: {api_error.describe()}")
     if record.purity is not None and not record.purity.ok:
         return Measured(CONTAMINATED, record.purity.reason)
     if session.result.is_error:
-        return Measured(FAILED, f"agent ended with {session.result.subtype}")
+        return Measured(FAILED, failed_reason(session.result))
     return Measured(COMPLETED, None)
 
 
-def arm_purity(arm: Arm, loaded: list[str], tested_plugins: tuple[str, ...]) -> Purity:
-    """An arm loads its own plugin under test and no other arm's: a baseline listing one is contaminated."""
-    expected = arm.plugin_name
-    intruders = sorted(p for p in tested_plugins if p in loaded and p != expected)
-    missing = [expected] if expected is not None and expected not in loaded else []
-    reason = None
-    if intruders:
-        reason = f"arm {arm.name!r} loaded plugin(s) under test it must not: {', '.join(intruders)}"
-    elif missing:
-        reason = f"arm {arm.name!r} did not load its plugin {expected!r}"
-    return Purity(ok=reason is None, reason=reason, expected_plugin=expected, loaded=list(loaded),
-                  missing=missing, unexpected=intruders)
+def spec_purity(spec: TrialSpec, loaded: Loaded, events: list[dict[str, Any]]) -> Purity:
+    """Both purity checks, merged: the arm's (execution/arm_purity.py: its own plugins, skills and MCP servers
+    and none of the other arms', the model asked for and the arm's CLI version) and the components of its
+    plugin under test (execution/purity.py: commands, skills, agents, a startup hook, MCP servers connected)."""
+    forbidden = Forbidden(tuple(spec.tested_plugins), tuple(spec.forbidden_skills), tuple(spec.forbidden_mcp_servers))
+    per_arm = arm_purity(spec.arm, loaded, forbidden, model=spec.arm.model or spec.settings.model,
+                         cli_version=spec.claude_version)
+    return merge_purity(per_arm, component_purity(spec.arm, events, spec.tested_plugins))
+
+
+def merge_purity(first: Purity, second: Purity) -> Purity:
+    """One verdict from two checks: ok only when both are; every missing and unexpected item named."""
+    reasons = [p.reason for p in (first, second) if not p.ok and p.reason]
+    return replace(first, ok=first.ok and second.ok, reason="; ".join(dict.fromkeys(reasons)) or None,
+                   missing=sorted(set(first.missing) | set(second.missing)),
+                   unexpected=sorted(set(first.unexpected) | set(second.unexpected)))
+
+
+def component_purity(arm: Any, events: list[dict[str, Any]], tested_plugins: tuple[str, ...]) -> Purity:
+    """The arm loaded every component of its plugin under test (commands, skills, agents, a startup hook,
+    MCP servers connected) and nothing of another arm's plugin (execution/purity.py)."""
+    expected = read_components(arm.plugin_dirs[0], arm.plugin_name) if arm.plugin_name and arm.plugin_dirs else None
+    found = check_purity(events, expected, tested_plugins)
+    return Purity(ok=found.ok, reason=found.reason, expected_plugin=found.expected_plugin, loaded=list(found.loaded),
+                  missing=list(found.missing), unexpected=list(found.unexpected))
+
+
+def stream_events(path: Path) -> list[dict[str, Any]]:
+    """The stream-json events of a trial (none when it wrote no stream)."""
+    return list(read_objects(path, Diagnostics())) if path.is_file() else []
 
 
 def fill_metrics(record: TrialRecord, metrics: Any) -> None:

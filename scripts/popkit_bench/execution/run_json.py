@@ -10,7 +10,8 @@ from typing import Any
 from popkit_bench import __version__
 from popkit_bench.execution.scheduler import ScheduleState
 from popkit_bench.execution.sequential_looks import SequentialOptions
-from popkit_bench.planning.plan import BASELINE_ARM, Arm, trials_per_arm
+from popkit_bench.planning.arm_definition import ArmDefinition
+from popkit_bench.planning.plan import BASELINE_ARM, trials_per_arm
 from popkit_bench.record.rundir import utc_now
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.workspace.codebase import Codebase
@@ -22,9 +23,11 @@ class RunDescription:
 
     run_id: str
     request: Any  # execution.benchmark_run.RunRequest
-    arms: list[Arm]
+    arms: list[ArmDefinition]
+    baseline: str = BASELINE_ARM
     claude: dict[str, Any] = field(default_factory=dict)
     codebases: dict[str, Codebase] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # arms setup: fingerprints, reuse, arm_cli, arms_file
     executor: dict[str, Any] = field(default_factory=lambda: {"name": "local"})  # with ray: the cluster's nodes
 
 
@@ -45,7 +48,7 @@ def run_json(desc: RunDescription, state: ScheduleState, sequential: SequentialO
         "trials_per_arm": per_arm,
         "trials_requested": {t.id: {arm.name: per_arm for arm in desc.arms} for t in req.tasks},
         "arms": [a.to_json() for a in desc.arms],
-        "baseline_arm": BASELINE_ARM,
+        "baseline_arm": desc.baseline,
         "plugins": [p.to_json() for p in req.plugins],
         "tasks": [task_json(t, desc.codebases.get(t.id)) for t in req.tasks],
         "plan": state.plan.to_json(),
@@ -54,6 +57,7 @@ def run_json(desc: RunDescription, state: ScheduleState, sequential: SequentialO
         "options": options_json(req),
         "environment": {"python": sys.version.split()[0], "platform": platform.platform(),
                         "machine": platform.machine()},
+        **desc.extra,
         "executor": desc.executor,
     }
     if sequential is not None and (req.sequential or sequential.looks):

@@ -14,6 +14,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from popkit_bench.execution.api_health import DEFAULT_LIMIT as API_ERROR_LIMIT
+from popkit_bench.execution.api_health import ApiHealth, ApiStopped
 from popkit_bench.execution.budget import Budget
 from popkit_bench.execution.executor import Executor
 from popkit_bench.execution.interrupts import RunInterrupted, StopSignals
@@ -39,6 +41,7 @@ class ScheduleOptions:
     history_cost_usd: float | None = None  # expected cost per trial from earlier runs
     sequential: SequentialOptions | None = None
     resume_hint: str | None = None  # the command that finishes the plan (default: `popkit-bench run --resume DIR`)
+    api_error_limit: int = API_ERROR_LIMIT  # attempts in a row ending on API errors that stop the run
 
 
 @dataclass
@@ -69,6 +72,7 @@ class Scheduler:
         self.signals = StopSignals(self.stop)
         self.state = ScheduleState(Plan())
         self.budget = Budget(options.budget_usd, [], options.history_cost_usd)
+        self.health = ApiHealth(options.api_error_limit)
 
     def run(self, plan: Plan) -> list[TrialRecord]:
         """Run the plan; return every record of the run. RunInterrupted (exit 130) after Ctrl-C / SIGTERM."""
@@ -90,6 +94,9 @@ class Scheduler:
             done = self.run_dir.finished_keys()
             left = sum(k not in done for k in self.state.plan.keys)
             hint = self.options.resume_hint or f"popkit-bench run --resume {self.run_dir.path}"
+            if self.health.stop_reason:
+                raise ApiStopped(f"run stopped: {self.health.stop_reason}; {left} trial(s) left: once fixed, "
+                                 f"resume with `{hint}`")
             raise RunInterrupted(f"interrupted ({self.state.stop_reason or 'stop'}); {left} trial(s) left: "
                                  f"resume with `{hint}`")
         return self.run_dir.read_results()
@@ -148,6 +155,8 @@ class Scheduler:
             if self.stop.is_set():
                 record = as_interrupted(record, self.signals.reason or "stop")
                 break
+            if self._api_stops(record):
+                break
             reason = infra_failure(record)
             if reason is None or len(earlier) >= self.options.retries:
                 break
@@ -160,6 +169,14 @@ class Scheduler:
         record.attempts = len(earlier) + 1
         record.earlier_attempts = earlier
         return record
+
+    def _api_stops(self, record: TrialRecord) -> bool:
+        """Feed the attempt to the API health; after consecutive API errors, stop the run (this record stays)."""
+        reason = self.health.observe(record)
+        if reason is not None and not self.stop.is_set():
+            self.progress.message(f"stopping: {reason}")
+            self.request_stop(reason)
+        return reason is not None
 
     def _run_sequential(self, options: SequentialOptions) -> None:
         while not self.stop.is_set():

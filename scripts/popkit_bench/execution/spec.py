@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from popkit_bench.planning.plan import Arm, TrialKey
+from popkit_bench.planning.arm_definition import ArmDefinition
+from popkit_bench.planning.plan import TrialKey
 from popkit_bench.record.plain import from_plain, to_plain
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.workspace.codebase import Codebase
@@ -33,6 +34,7 @@ class TrialSettings:
     keep_worktree: bool = False
     sandbox: SandboxLevel = "none"
     network: NetworkLevel = "full"
+    setting_sources: str = ""  # claude --setting-sources: "" none; "project" loads the worktree's .claude/
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,20 @@ class TrialSpec:
     run_id: str
     key: TrialKey
     task: TaskSpec
-    arm: Arm
+    arm: ArmDefinition  # a planning.plan.Arm given here is turned into its ArmDefinition
     codebase: Codebase
     settings: TrialSettings = field(default_factory=TrialSettings)
     tested_plugins: tuple[str, ...] = ()
     model_base_url: str | None = None  # the scripted model or gateway for this trial; None: the real API
     config_key: str = ""  # names the run's config-folder root (unique per run folder)
     claude_bin: Path | None = None
-    claude_version: str | None = None  # the version the run pinned (checked by remote executors)
+    claude_version: str | None = None  # the version the arm's binary reports (checked from the init event)
+    forbidden_skills: tuple[str, ...] = ()  # other arms' skills (`<plugin>:<skill>`): this arm must not list them
+    forbidden_mcp_servers: tuple[str, ...] = ()  # other arms' MCP servers
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.arm, ArmDefinition):
+            object.__setattr__(self, "arm", ArmDefinition.from_arm(self.arm))
 
     @property
     def timeout_s(self) -> float:

@@ -10,6 +10,7 @@ from popkit_bench.execution.executor import Confinement, NoConfinement
 from popkit_bench.process.tree import run_tree
 from popkit_bench.record.trial_record import VerificationResult
 from popkit_bench.tasks.spec import TaskSpec, VerificationCommand
+from popkit_shared.redact import redact
 
 OUTPUT_TAIL_CHARS = 4000
 
@@ -45,7 +46,7 @@ def _record(
 ) -> VerificationResult:
     return VerificationResult(command=command.command, shell=command.shell, exit_code=exit_code, passed=passed,
                               timed_out=timed_out, duration_s=round(duration, 3),
-                              output_tail=output[-OUTPUT_TAIL_CHARS:])
+                              output_tail=redact(output)[-OUTPUT_TAIL_CHARS:])  # a printed key is not kept
 
 
 def run_verification(task: TaskSpec, cwd: Path, confinement: Confinement | None = None) -> list[VerificationResult]:

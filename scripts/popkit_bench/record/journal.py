@@ -14,6 +14,7 @@ from collections.abc import Hashable, Sequence
 from pathlib import Path
 
 from popkit_bench.errors import InputError
+from popkit_bench.record.journal_text import journal_text
 from popkit_bench.record.plain import PlainError
 from popkit_bench.record.trial_record import TrialRecord
 
@@ -38,11 +39,7 @@ def read_journal(path: Path) -> list[TrialRecord]:
     """Every record in file order; a torn last line (a killed writer) is skipped, other bad lines raise."""
     if not path.exists():
         return []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("not a results journal: the file is not UTF-8 text", file=path,
-                         expected="JSON Lines, one trial record per line") from None
+    text = journal_text(path)  # InputError with the line of the first non-UTF-8 byte; a torn tail is kept
     lines = text.split("\n")
     records = []
     for number, line in enumerate(lines, start=1):

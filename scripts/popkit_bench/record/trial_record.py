@@ -49,6 +49,20 @@ class VerificationResult:
 
 
 @dataclass
+class PurityCheck:
+    """One thing checked from the init event: plugins, skills, mcp_servers, model or claude_code_version."""
+
+    what: str
+    ok: bool = True
+    expected: Any = field(default=None, metadata=meta("names the arm must load, or the model / version asked for"))
+    found: Any = field(default=None, metadata=meta("the model / version the init event reports"))
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list, metadata=meta("other arms' components that were loaded"))
+    failed: list[str] = field(default_factory=list, metadata=meta("the arm's MCP servers that failed to start"))
+    note: str | None = None
+
+
+@dataclass
 class Purity:
     """Whether the arm loaded exactly what it must (its plugin under test) and nothing it must not."""
 
@@ -58,6 +72,18 @@ class Purity:
     loaded: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list, metadata=meta("components the arm must load but did not"))
     unexpected: list[str] = field(default_factory=list, metadata=meta("components the arm must not load but did"))
+    checks: list[PurityCheck] = field(default_factory=list, metadata=meta("every check, from the init event"))
+
+
+@dataclass
+class ReusedFrom:
+    """The earlier trial a `run --reuse` record was copied from."""
+
+    run_id: str | None = None
+    arm: str | None = None
+    trial: int | None = None
+    run_dir: str | None = None
+    ended_at: str | None = None
 
 
 @dataclass
@@ -117,6 +143,10 @@ class TrialRecord:
     result_subtype: str | None = field(default=None, metadata=meta("the result event's subtype"))
     result_is_error: bool | None = None
     executor: str | None = field(default=None, metadata=meta("which executor ran the trial (local, fake, ...)"))
+    reused_from: ReusedFrom | None = field(default=None, metadata=meta(
+        "run --reuse: the earlier trial this record was copied from (trial_dir is then that trial's folder)"))
+    tampered_paths: list[str] = field(default_factory=list, metadata=meta(
+        "protected paths of the task the trial changed (restored before verification; status tampered)"))
     node: str | None = field(default=None, metadata=meta("the cluster node that ran the trial (--executor ray): "
                                                          "address/node id"))
 

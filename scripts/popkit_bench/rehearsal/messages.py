@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+# The Messages API's error `type` per HTTP status (https://docs.anthropic.com/en/api/errors).
+ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+               404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 500: "api_error",
+               529: "overloaded_error"}
 
 
 @dataclass
@@ -133,5 +137,13 @@ def assemble(events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
 
 def error_json(status: int, message: str) -> dict[str, Any]:
     """An Anthropic-style error body."""
-    kind = {400: "invalid_request_error", 404: "not_found_error", 529: "overloaded_error"}.get(status, "api_error")
-    return {"type": "error", "error": {"type": kind, "message": message}}
+    return {"type": "error", "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": message}}
+
+
+def scripted_failure_text(status: int) -> str:
+    """The message of a scripted failure (`fail_first`), close to what the real API says for that status."""
+    said = {401: "invalid x-api-key", 403: "Your API key does not have permission to use the specified resource.",
+            404: "model not found", 429: "Number of request tokens has exceeded your per-minute rate limit",
+            529: "Overloaded"}
+    default = "Internal server error" if status >= 500 else "Request failed"
+    return f"{said.get(status, default)} (scripted failure, fail_first: status {status})"

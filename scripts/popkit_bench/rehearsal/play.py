@@ -13,12 +13,12 @@ import yaml
 
 from popkit_bench.errors import InputError
 from popkit_bench.rehearsal.messages import USAGE_KEYS
-from popkit_bench.rehearsal.request_info import context_text
+from popkit_bench.rehearsal.when import WHEN_KEYS, Condition, RequestView, make_condition
 
-WHEN_KEYS = ("context_contains", "context_not_contains", "context_regex")
+GENERIC_VARIANT = "generic-play"  # the generic play's variant: reports label trials that ran it
 PLAY_KEYS = {"play", "variants", "turns", "subagent_turns", "final_text", "fail_first", "usage_jitter",
              "turn_delay_s"}
-FAIL_KEYS = {"requests", "status"}
+FAIL_KEYS = {"requests", "status", "after"}
 VARIANT_KEYS = {"name", "when", "turns"}
 TURN_KEYS = {"text", "tool_calls", "usage"}
 CALL_KEYS = {"name", "input"}
@@ -44,22 +44,6 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class Condition:
-    """A variant's `when`: every given key must hold on the first main-loop request's context."""
-
-    contains: str | None = None
-    not_contains: str | None = None
-    regex: re.Pattern[str] | None = None
-
-    def matches(self, text: str) -> bool:
-        if self.contains is not None and self.contains not in text:
-            return False
-        if self.not_contains is not None and self.not_contains in text:
-            return False
-        return self.regex is None or self.regex.search(text) is not None
-
-
-@dataclass(frozen=True)
 class Variant:
     """A branch of a play; `when` None always matches."""
 
@@ -78,13 +62,16 @@ class Variant:
 
 @dataclass(frozen=True)
 class FailFirst:
-    """`fail_first: {requests: N, status: S}`: the server answers the first N main-loop requests it gets
-    for this play (over all sessions of a server, so a retried trial then succeeds) with HTTP status S
-    (e.g. 529 overloaded, 500) and `x-should-retry: false`, so Claude Code ends the session with an API
-    error instead of retrying by itself. Simulates an infrastructure failure for `run --retries`."""
+    """`fail_first: {requests: N, status: S, after: M}`: the server answers the first N main-loop requests
+    it gets for this play (over all sessions of a server, so a retried trial then succeeds), after letting
+    M through (default 0), with HTTP status S (e.g. 529 overloaded, 500, 429 rate limit, 401
+    authentication) in the API's error shape and `x-should-retry: false`, so Claude Code ends the session
+    with an API error instead of retrying by itself. Simulates an infrastructure failure for `run
+    --retries`, or (with `after`) credentials revoked in the middle of a run."""
 
     requests: int
     status: int = 529
+    after: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,9 +89,9 @@ class Play:
 
     def select(self, first_request: Mapping[str, Any]) -> Variant | None:
         """The first variant whose `when` matches the session's first main-loop request."""
-        text = context_text(first_request)
+        view = RequestView.of(first_request)
         for variant in self.variants:
-            if variant.when is None or variant.when.matches(text):
+            if variant.when is None or variant.when.matches(view):
                 return variant
         return None
 
@@ -128,7 +115,9 @@ def substitute(value: Any, cwd: str) -> Any:
 
 
 def generic_play(verification_commands: Iterable[str], name: str = "generic") -> Play:
-    """A play for any task: list the cwd, read it, run each verification command with Bash, then finish."""
+    """A play for any task: list the cwd, read it, run each verification command with Bash, then finish.
+
+    Its one variant is named GENERIC_VARIANT, so a trial's rehearsal.json shows that no task play ran."""
     turns = [
         Turn(text="Let me look at the project first.",
              tool_calls=(ToolCall("Bash", {"command": "ls -la {cwd}", "description": "List the project files"}),)),
@@ -136,7 +125,7 @@ def generic_play(verification_commands: Iterable[str], name: str = "generic") ->
     for command in verification_commands:
         turns.append(Turn(tool_calls=(ToolCall("Bash", {"command": command, "description": "Run a check"}),)))
     turns.append(Turn(text="I looked at the project and ran its checks."))
-    return Play(name=name, variants=(Variant("default", tuple(turns)),))
+    return Play(name=name, variants=(Variant(GENERIC_VARIANT, tuple(turns)),))
 
 
 def load_play(path: str | Path) -> Play:
@@ -203,12 +192,13 @@ class _Parser:
 
     def fail_first(self, value: Any) -> FailFirst:
         value = self.mapping(value, "fail_first", FAIL_KEYS)
-        requests, status = value.get("requests"), value.get("status", 529)
-        if isinstance(requests, bool) or not isinstance(requests, int) or requests < 0:
-            raise self.fail("fail_first.requests", "must be a whole number >= 0")
+        requests, status, after = value.get("requests"), value.get("status", 529), value.get("after", 0)
+        for where, number in (("requests", requests), ("after", after)):
+            if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+                raise self.fail(f"fail_first.{where}", "must be a whole number >= 0")
         if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
-            raise self.fail("fail_first.status", "must be an HTTP error status", "e.g. 529 or 500")
-        return FailFirst(requests, status)
+            raise self.fail("fail_first.status", "must be an HTTP error status", "e.g. 529, 500, 429 or 401")
+        return FailFirst(requests, status, after)
 
     def variants(self, value: Any) -> tuple[Variant, ...]:
         if not isinstance(value, list) or not value:
@@ -218,6 +208,9 @@ class _Parser:
             where = f"variants[{index}]"
             item = self.mapping(item, where, VARIANT_KEYS)
             name = self.text(item["name"], f"{where}.name") if "name" in item else f"variant-{index + 1}"
+            if name == GENERIC_VARIANT:
+                raise self.fail(f"{where}.name", f"the variant name '{GENERIC_VARIANT}' is reserved",
+                                "another name (it marks the generic play in reports)")
             if name in (v.name for v in out):
                 raise self.fail(f"{where}.name", f"duplicate variant name '{name}'")
             if "turns" not in item:
@@ -231,13 +224,17 @@ class _Parser:
         if not value:
             raise self.fail(where, "is empty", "one of " + ", ".join(WHEN_KEYS))
         strings = {k: self.text(v, f"{where}.{k}") for k, v in value.items()}
-        regex = None
-        if "context_regex" in strings:
+        if "skill_description_contains" in strings and "skill_listed" not in strings:
+            raise self.fail(f"{where}.skill_description_contains", "needs `skill_listed` in the same `when`",
+                            "skill_listed: <the skill whose description must contain the text>")
+
+        def compile_regex(key: str, pattern: str) -> re.Pattern[str]:
             try:
-                regex = re.compile(strings["context_regex"])
+                return re.compile(pattern)
             except re.error as exc:
-                raise self.fail(f"{where}.context_regex", f"bad regular expression: {exc}") from exc
-        return Condition(strings.get("context_contains"), strings.get("context_not_contains"), regex)
+                raise self.fail(f"{where}.{key}", f"bad regular expression: {exc}") from exc
+
+        return make_condition(strings, compile_regex)
 
     def turns(self, value: Any, where: str) -> tuple[Turn, ...]:
         if not isinstance(value, list) or not value:

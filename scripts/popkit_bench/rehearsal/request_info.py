@@ -81,3 +81,47 @@ def estimate_tokens(body: Mapping[str, Any]) -> int:
     """A deterministic token estimate of a request: its compact JSON size / 4."""
     size = len(json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False))
     return max(1, size // 4)
+
+
+_REMINDER = "<system-reminder>"
+_LISTING_RE = re.compile(r"(?m)^- ([A-Za-z0-9][\w.-]*(?::[\w.-]+)?): (.*)$")
+
+
+def _first_user_texts(body: Mapping[str, Any]) -> list[str]:
+    """Text blocks of the first user message (a plain string counts as one block)."""
+    for message in body.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return [content]
+            return [b.get("text") for b in content or [] if isinstance(b, dict) and isinstance(b.get("text"), str)]
+    return []
+
+
+def query_text(body: Mapping[str, Any]) -> str:
+    """The user's prompt: the first user message's text blocks that are not `<system-reminder>` blocks."""
+    return "\n".join(t for t in _first_user_texts(body) if not t.lstrip().startswith(_REMINDER))
+
+
+def _without_query(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The request with the first user message's prompt blocks removed (its system reminders kept)."""
+    messages = list(body.get("messages") or [])
+    for index, message in enumerate(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            kept = [b for b in content if isinstance(b, dict) and isinstance(b.get("text"), str)
+                    and b["text"].lstrip().startswith(_REMINDER)] if isinstance(content, list) else []
+            messages[index] = {**message, "content": kept}
+            break
+    return {**body, "messages": messages}
+
+
+def skill_listing(body: Mapping[str, Any]) -> dict[str, str]:
+    """Skills (and commands) listed to the model, `{name: description}`, from lines `- [plugin:]name: text`.
+
+    The user's prompt is left out, so a query cannot list a skill by itself. The first listing of a name wins.
+    """
+    out: dict[str, str] = {}
+    for name, description in _LISTING_RE.findall(context_text(_without_query(body))):
+        out.setdefault(name, description.strip())
+    return out

@@ -13,7 +13,13 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from popkit_bench.rehearsal.director import Director
-from popkit_bench.rehearsal.messages import encode_sse, error_json, message_json, sse_events
+from popkit_bench.rehearsal.messages import (
+    encode_sse,
+    error_json,
+    message_json,
+    scripted_failure_text,
+    sse_events,
+)
 from popkit_bench.rehearsal.play import Play, generic_play
 from popkit_bench.rehearsal.request_info import MAIN, classify, estimate_tokens
 from popkit_bench.rehearsal.served import Served
@@ -39,6 +45,7 @@ class RehearsalServer:
         self._served: dict[str, Served] = {}
         self._requests: dict[str, list[dict[str, Any]]] = {}
         self._failed: dict[str, int] = {}  # play name -> main-loop requests failed on purpose (fail_first)
+        self._passed: dict[str, int] = {}  # play name -> main-loop requests let through before failing
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         default = playbook if isinstance(playbook, Play) else None
@@ -126,6 +133,10 @@ class RehearsalServer:
         if play.fail_first is None or classify(headers, body) != MAIN:
             return None
         with self._lock:
+            passed = self._passed.get(play.name, 0)
+            if passed < play.fail_first.after:
+                self._passed[play.name] = passed + 1
+                return None
             done = self._failed.get(play.name, 0)
             if done >= play.fail_first.requests:
                 return None
@@ -215,7 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = path.rstrip("/")
         failure = self.rehearsal.planned_failure(key, headers, body) if path == "/v1/messages" else None
         if failure is not None:
-            payload = json.dumps(error_json(failure, f"scripted failure (fail_first): status {failure}")).encode()
+            payload = json.dumps(error_json(failure, scripted_failure_text(failure))).encode()
             self.send(failure, "application/json", payload, {"x-should-retry": "false"})
         elif path == "/v1/messages":
             content_type, payload = self.rehearsal.messages(key, headers, body)

@@ -169,3 +169,19 @@ def sd(x: Any) -> str:
 def signed_format(x: Any, template: str) -> str:
     """`template` applied to x with an explicit + for positive values."""
     return MISSING if not _is_number(x) else ("+" if x > 0 else "") + template.format(x)
+
+
+def age(start: Any, end: Any) -> str:
+    """How long before `end` the ISO time `start` was: '3 d', '5 h', '12 min' ('' when either is unknown)."""
+    from datetime import datetime
+
+    try:
+        seconds = (datetime.fromisoformat(str(end).replace("Z", "+00:00"))
+                   - datetime.fromisoformat(str(start).replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        return ""
+    seconds = max(0.0, seconds)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"

@@ -13,11 +13,13 @@ from popkit_bench.report import naming
 from popkit_bench.report.index import write_index
 from popkit_bench.report.load import load_run_data
 from popkit_bench.report.model import build_model, public
+from popkit_bench.report.model_source import model_source
 from popkit_bench.report.render import render_html, render_markdown, render_summary_markdown
 from popkit_bench.report.trials_view import Limits
 from popkit_bench.report.verdict import verdict_sentence
+from popkit_shared.redact import Redactor
 
-__all__ = ["FORMATS", "verdict_sentence", "write_reports", "summary_markdown", "normalise_formats"]
+__all__ = ["FORMATS", "verdict_sentence", "verdict_line", "write_reports", "summary_markdown", "normalise_formats"]
 
 FORMATS = ("markdown", "html", "json")
 
@@ -49,15 +51,18 @@ def finite(data: Any) -> Any:
 
 
 def json_report(model: dict[str, Any], analysis: dict[str, Any] | None, run_json: dict[str, Any] | None,
-                records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The JSON report: the formatted report model, the analysis, run.json and every trial record."""
+                records: list[dict[str, Any]], redactor: Redactor | None = None) -> dict[str, Any]:
+    """The JSON report: the formatted report model, the analysis, run.json and every trial record (the raw
+    parts redacted like the model; the model's `redaction` counts what its views held)."""
+    clean = (redactor or Redactor()).redact_data
     return {
         "kind": "popkit-bench-report",
         "schema": 1,
+        "model_source": model.get("model_source"),
         "report": finite(public(model)),
-        "analysis": finite(analysis),
-        "run": finite(run_json),
-        "trials": finite(records),
+        "analysis": finite(clean(analysis)),
+        "run": finite(clean(run_json)),
+        "trials": finite(clean(records)),
     }
 
 
@@ -74,18 +79,20 @@ def write_reports(
     formats: tuple[str, ...] = ("all",),
     *,
     limits: Limits | None = None,
+    redact: tuple[str, ...] = (),
 ) -> list[Path]:
     """Write `<task-id>-<date>.md/.html/.json` (suites: the run folder's name) and index.html; return the paths.
 
     analysis None means the run could not be analysed: the report then says what is missing and still lists
     the trials and exclusions. A name taken by another run's report gets a suffix (-2, -3, ...).
+    `redact`: the user's extra secret patterns (RE2 syntax), on top of the built-in ones.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise InputError("not a run folder", file=run_dir, expected="a folder with run.json and results.jsonl")
     chosen = normalise_formats(formats)
     run = load_run_data(run_dir)
-    model = build_model(run, analysis, limits)
+    model = build_model(run, analysis, limits, Redactor(redact))
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     meta = model["meta"]
@@ -99,7 +106,7 @@ def write_reports(
         elif kind == "html":
             _write(path, render_html(model))
         else:
-            data = json_report(model, analysis, run.run_json, run.records)
+            data = json_report(model, analysis, run.run_json, run.records, Redactor(redact))
             indent = 1 if len(run.records) <= 1000 else None  # big runs: compact (and fast) JSON
             _write(path, json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False) + "\n")
         paths.append(path)
@@ -111,3 +118,8 @@ def summary_markdown(run_dir: Path, analysis: dict[str, Any] | None) -> str:
     """The verdict and the summary table in markdown (for a CI job summary)."""
     run = load_run_data(Path(run_dir))
     return render_summary_markdown(build_model(run, analysis, Limits(detailed_trials=0, conversations=0)))
+
+
+def verdict_line(run_dir: Path, analysis: dict[str, Any] | None) -> str:
+    """The console's verdict line, tagged when the numbers come from the scripted model."""
+    return f"Verdict{model_source(load_run_data(Path(run_dir))).tag()}: {verdict_sentence(analysis)}"

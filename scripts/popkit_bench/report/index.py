@@ -28,8 +28,18 @@ def read_reports(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
             continue  # analysis.json, benchmark.json and other files are not run reports
         report = dict(report)
         report["_json"] = path.name
+        report["_model_source"] = _source(report, data.get("run"))
         reports.append(report)
     return reports, skipped
+
+
+def _source(report: dict[str, Any], run_json: Any) -> dict[str, Any]:
+    """The report's model source; reports written before it was recorded: from their run.json copy."""
+    if isinstance(report.get("model_source"), dict):
+        return report["model_source"]
+    if not isinstance(run_json, dict):
+        return {"kind": "unknown"}
+    return {"kind": "scripted" if run_json.get("rehearsal") else "real"}
 
 
 def _sort_key(report: dict[str, Any]) -> tuple[str, str]:
@@ -40,6 +50,7 @@ def _sort_key(report: dict[str, Any]) -> tuple[str, str]:
 def entry(report: dict[str, Any], folder: Path) -> dict[str, Any]:
     """One row of the index."""
     meta = report.get("meta") or {}
+    source = report.get("_model_source") or {}
     stem = Path(report["_json"]).stem
     links = {"json": report["_json"]}
     for kind, ext in naming.EXTENSIONS.items():
@@ -56,6 +67,8 @@ def entry(report: dict[str, Any], folder: Path) -> dict[str, Any]:
         "trials": str(meta.get("trial_count", "")),
         "verdict": str(report.get("verdict") or ""),
         "verdict_word": str(report.get("verdict_word") or ""),
+        "model_kind": str(source.get("kind") or "unknown"),
+        "model_label": str(source.get("label") or ""),
         "links": links,
     }
 

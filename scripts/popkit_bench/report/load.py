@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from popkit_bench.record.rundir import RunDir
 from popkit_bench.record.trial_record import USABLE_STATUSES
 
 USABLE = USABLE_STATUSES
+GENERIC_PLAY_VARIANT = "generic-play"  # popkit_bench.rehearsal.play.GENERIC_VARIANT (rehearsal may be absent)
 
 
 @dataclass
@@ -101,3 +103,21 @@ def read_text_tail(path: Path, limit: int = 2000) -> str | None:
         text = handle.read().decode("utf-8", "replace")
     text = text[-limit:].strip()
     return text or None
+
+
+def trial_play(run: RunData, record: dict[str, Any]) -> str | None:
+    """How the scripted model played one trial: "generic" (no task play: the generic play ran), "task" (the
+    task's own play), or None (a real model, or nothing recorded).
+
+    The one place that reads it: run.json `rehearsal` and the trial folder's rehearsal.json `variants`.
+    """
+    if not (run.run_json or {}).get("rehearsal"):
+        return None
+    try:
+        served = json.loads((run.trial_dir(record) / "rehearsal.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    variants = served.get("variants") if isinstance(served, dict) else None
+    if not isinstance(variants, list) or not variants:
+        return None
+    return "generic" if GENERIC_PLAY_VARIANT in variants else "task"

@@ -10,9 +10,20 @@ from datetime import datetime, timezone
 from statistics import fmean
 from typing import Any
 
-from popkit_bench.report import fmt, metric_view, power_view, run_view, suite_view, trials_view, validity_view
+from popkit_bench.report import (
+    fmt,
+    metric_view,
+    outcomes_view,
+    power_view,
+    run_view,
+    suite_view,
+    trials_view,
+    validity_view,
+)
 from popkit_bench.report.load import USABLE, RunData
+from popkit_bench.report.model_source import model_source
 from popkit_bench.report.verdict import comparisons, verdict_sentence
+from popkit_shared.redact import Redactor
 
 REPORT_KIND = "popkit-bench-report"
 REPORT_SCHEMA = 1
@@ -111,8 +122,16 @@ def comparison_view(comp: dict[str, Any], run: RunData) -> dict[str, Any]:
 
 
 def build_model(run: RunData, analysis: dict[str, Any] | None,
-                limits: trials_view.Limits | None = None) -> dict[str, Any]:
-    """The whole report as data."""
+                limits: trials_view.Limits | None = None, redactor: Redactor | None = None) -> dict[str, Any]:
+    """The whole report as data, secrets redacted (`redaction` says how many; the default Redactor has the
+    built-in patterns and this process's credential values)."""
+    redactor = redactor or Redactor()
+    model = redactor.redact_data(_model(run, analysis, limits))
+    model["redaction"] = redactor.summary()
+    return model
+
+
+def _model(run: RunData, analysis: dict[str, Any] | None, limits: trials_view.Limits | None) -> dict[str, Any]:
     limits = limits or trials_view.Limits.for_size(len(run.records))
     tasks = run.task_ids()
     arms = run.arm_names()
@@ -120,6 +139,7 @@ def build_model(run: RunData, analysis: dict[str, Any] | None,
     subject = run.path.name if suite else (tasks[0] if tasks else run.path.name)
     rows, details, omitted = trials_view.trial_views(run, limits)
     comps = [comparison_view(c, run) for c in comparisons(analysis)] if analysis else []
+    source = model_source(run)
     return {
         "kind": REPORT_KIND,
         "schema": REPORT_SCHEMA,
@@ -140,14 +160,15 @@ def build_model(run: RunData, analysis: dict[str, Any] | None,
             "analysed": analysis is not None,
             "trial_count": len(run.records),
         },
+        "model_source": source.to_json(),
         "verdict": verdict_sentence(analysis),
-        "verdict_word": str(((analysis or {}).get("summary") or {}).get("verdict") or
-                            ("insufficient data" if analysis is None else "")),
+        "verdict_word": verdict_word(analysis),
         "missing": run_view.missing_data(run, analysis),
         "stopping": run_view.stopping(run),
         "notes": [str(n) for n in (analysis or {}).get("notes") or []],
         "arm_counts": run_view.arm_counts(run, analysis),
         "comparisons": comps,
+        "outcomes": outcomes_view.outcomes(analysis),
         "exclusions": run_view.exclusions(run, analysis),
         "environment": run_view.environment(run, analysis),
         "key_metric_labels": list(KEY_METRIC_LABELS),
@@ -156,6 +177,13 @@ def build_model(run: RunData, analysis: dict[str, Any] | None,
         "omitted": omitted,
         "trends": trend_means(run),
     }
+
+
+def verdict_word(analysis: dict[str, Any] | None) -> str:
+    """The verdict's badge: `insufficient data` whenever there is no verdict, else the analysis' word."""
+    if analysis is None or (analysis.get("sufficiency") or {}).get("ok") is False:
+        return "insufficient data"
+    return str((analysis.get("summary") or {}).get("verdict") or "")
 
 
 def public(model: Any) -> Any:

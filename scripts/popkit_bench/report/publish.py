@@ -8,21 +8,24 @@ from pathlib import Path
 from popkit_bench.errors import EXIT_INSUFFICIENT_DATA, InsufficientDataError
 
 
-def analyse_and_report(run_dir: Path, report_dir: Path, *, seed: int = 0, formats: tuple[str, ...] = ("all",)) -> int:
-    """Analyse a run folder and write its reports; print the verdict and the report paths. Returns an exit code."""
+def analyse_and_report(run_dir: Path, report_dir: Path, *, seed: int = 0, formats: tuple[str, ...] = ("all",),
+                       redact: tuple[str, ...] = ()) -> int:
+    """Analyse a run folder and write its reports (secrets and `redact` patterns redacted); print the verdict
+    and the report paths. Returns an exit code."""
     from popkit_bench.analysis.analyze import analyze_run
-    from popkit_bench.report.generate import verdict_sentence, write_reports
+    from popkit_bench.report.generate import verdict_line, write_reports
 
     try:
         analysis = analyze_run(run_dir, seed=seed)
     except InsufficientDataError as exc:
         print(f"popkit-bench: not enough data to analyse: {exc}", file=sys.stderr)
-        paths = write_reports(run_dir, None, report_dir, formats)
+        paths = write_reports(run_dir, None, report_dir, formats, redact=redact)
+        print(verdict_line(run_dir, None))
         for path in paths:
             print(f"report: {path}")
         return EXIT_INSUFFICIENT_DATA
-    print(f"Verdict: {verdict_sentence(analysis)}")
-    for path in write_reports(run_dir, analysis, report_dir, formats):
+    print(verdict_line(run_dir, analysis))
+    for path in write_reports(run_dir, analysis, report_dir, formats, redact=redact):
         print(f"report: {path}")
     print(f"analysis: {Path(run_dir) / 'analysis.json'}")
     sufficiency = analysis.get("sufficiency") or {}

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from popkit_bench.report import fmt
+from popkit_bench.report.builtins import builtin_rows
 from popkit_bench.report.load import USABLE, RunData
 
 
@@ -101,7 +102,8 @@ def stopping(run: RunData) -> list[str]:
     if seq:
         lines.append(f"Sequential design: batches of {seq.get('batch_size')} trials per arm, at most "
                      f"{seq.get('max_trials')} per arm, decided on {seq.get('metric')} (group-sequential, "
-                     "O'Brien-Fleming alpha spending; futility when conditional power is low).")
+                     "O'Brien-Fleming alpha spending; non-binding beta-spending futility: stops when the "
+                     "treatment is not trending better by enough).")
         for look in seq.get("looks") or []:
             if not isinstance(look, dict):
                 continue
@@ -160,6 +162,7 @@ def environment(run: RunData, analysis: dict[str, Any] | None) -> list[dict[str,
         if isinstance(arm, dict):
             dirs = ", ".join(str(d) for d in arm.get("plugin_dirs") or []) or "no plugin"
             rows.append((f"Arm {arm.get('name')}", dirs))
+    rows += builtin_rows(run)
     for task in info.get("tasks") or []:
         if isinstance(task, dict):
             cb = task.get("codebase") or {}

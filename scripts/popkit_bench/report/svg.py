@@ -131,9 +131,19 @@ class ForestRow:
     note: str = ""
 
 
+LABEL_CHARS = 40     # forest-plot labels longer than this are ellipsized (the full text is the tooltip)
+CHAR_WIDTH = 7.4     # px per character at 12px, above the widest common sans-serif average (no clipping)
+
+
+def label_width(labels: Sequence[str]) -> int:
+    """The forest plot's label column: wide enough for its longest label, at least 120 px."""
+    return max(120, round(max((len(t) for t in labels), default=0) * CHAR_WIDTH) + 20)
+
+
 def forest_plot(rows: Sequence[ForestRow], title: str, width: int = 960) -> Markup:
     """Differences in % of baseline with their CIs, one row a metric, a line at no change."""
-    label_w, right_w, row_h = 210, 110, 24
+    labels = [ellipsize(r.label, LABEL_CHARS) for r in rows]
+    label_w, right_w, row_h = label_width(labels), 110, 24
     height = 20 + row_h * max(1, len(rows)) + 26
     svg = _svg_open(width, height, title)
     numbers = [0.0] + [r.change for r in rows if r.change is not None]
@@ -148,7 +158,7 @@ def forest_plot(rows: Sequence[ForestRow], title: str, width: int = 960) -> Mark
     for i, row in enumerate(rows):
         y = 10 + row_h * i + row_h / 2
         svg += Markup('<text x="{x}" y="{y:.1f}" text-anchor="end" dominant-baseline="middle" fill="#24292f">'
-                      '{t}</text>').format(x=label_w - 10, y=y, t=ellipsize(row.label, 32))
+                      '<title>{full}</title>{t}</text>').format(x=label_w - 10, y=y, t=labels[i], full=row.label)
         text = f"{row.change * 100:+.1f}%" if row.change is not None else "n/a"
         svg += Markup('<text x="{x}" y="{y:.1f}" dominant-baseline="middle" fill="{c}">{t}</text>').format(
             x=width - right_w + 8, y=y, c=row.colour, t=text + (f" {row.note}" if row.note else ""))
@@ -191,7 +201,7 @@ def trend_plot(chart: TrendChart, tick_label: Callable[[float], str], width: int
         svg += Markup('<text x="{x}" y="60" fill="{c}">no values</text>').format(x=left, c=NEUTRAL)
         return svg + Markup("</svg>")
     lo, hi = min(numbers), max(numbers)
-    if lo >= 0 and lo < hi * 0.5:
+    if lo >= 0 and (lo < hi * 0.5 or lo == hi):  # a constant series sits on an axis from 0, not at its bottom
         lo = 0.0
     ticks = nice_ticks(lo, hi, 4)
     n = max(1, len(chart.run_labels))

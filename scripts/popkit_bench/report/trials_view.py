@@ -13,8 +13,9 @@ from popkit_bench.report.load import USABLE, RunData, read_text_tail
 # Units of the trial metrics (the analysis catalog's units; unknown metrics are plain numbers).
 TRIAL_UNITS = {
     "tokens_total": "tokens", "tokens_input": "tokens", "tokens_output": "tokens", "tokens_cache_read": "tokens",
-    "tokens_cache_creation": "tokens", "context_peak_tokens": "tokens", "cost_usd": "USD", "duration_s": "s",
-    "duration_api_s": "s", "error_rate": "fraction", "verification_pass_rate": "fraction", "success": "count",
+    "tokens_cache_creation": "tokens", "context_peak_tokens": "tokens", "context_footprint_tokens": "tokens",
+    "cost_usd": "USD", "duration_s": "s", "duration_api_s": "s", "error_rate": "fraction",
+    "verification_pass_rate": "fraction", "success": "count",
 }
 KEY_METRICS = ("tokens_total", "cost_usd", "duration_s", "tool_calls", "verification_pass_rate")
 
@@ -43,10 +44,31 @@ def unit_of(metric: str) -> str:
     return TRIAL_UNITS.get(metric, "count")
 
 
-def row(record: dict[str, Any]) -> dict[str, Any]:
+def reused_note(record: dict[str, Any], run_created: Any = None) -> str:
+    """'' for a trial this run ran; else where it came from and its age when this run started
+    (`run --reuse`): 'reused from run R (arm A, trial N), 2 d old'."""
+    origin = record.get("reused_from")
+    if not isinstance(origin, dict):
+        return ""
+    old = fmt.age(origin.get("ended_at"), run_created) if run_created else ""
+    return (f"reused from run {origin.get('run_id')} (arm {origin.get('arm')}, trial {origin.get('trial')})"
+            + (f", {old} old" if old else ""))
+
+
+def _reused_age(record: dict[str, Any], run_created: Any) -> str:
+    origin = record.get("reused_from")
+    if not isinstance(origin, dict):
+        return ""
+    old = fmt.age(origin.get("ended_at"), run_created) if run_created else ""
+    return f"reused, {old} old" if old else "reused"
+
+
+def row(record: dict[str, Any], run_created: Any = None) -> dict[str, Any]:
     """The compact table row of one trial."""
     metrics = record.get("metrics") if isinstance(record.get("metrics"), dict) else {}
     return {
+        "reused": reused_note(record, run_created),
+        "reused_age": _reused_age(record, run_created),
         "task_id": str(record.get("task_id")),
         "arm": str(record.get("arm")),
         "trial": str(record.get("trial") if record.get("trial") is not None else "?"),
@@ -66,7 +88,8 @@ def _priority(record: dict[str, Any]) -> int:
 
 def trial_views(run: RunData, limits: Limits) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, int]]:
     """(table rows, detailed views for some trials, counts of what was left out)."""
-    rows = [row(r) for r in run.records]
+    created = (run.run_json or {}).get("created_at")
+    rows = [row(r, created) for r in run.records]
     order = sorted(range(len(run.records)), key=lambda i: (_priority(run.records[i]), i))
     chosen = sorted(order[: limits.detailed_trials])
     with_conv = set(sorted(chosen, key=lambda i: (_priority(run.records[i]), i))[: limits.conversations])
@@ -119,7 +142,7 @@ def detail(run: RunData, record: dict[str, Any], limits: Limits, conversation: b
         for v in verification if isinstance(v, dict)
     ]
     view: dict[str, Any] = {
-        **row(record),
+        **row(record, (run.run_json or {}).get("created_at")),
         "folder": str(folder.relative_to(run.path)) if folder.is_relative_to(run.path) else str(folder),
         "session_id": str(record.get("session_id") or ""),
         "model": str(record.get("model") or ""),

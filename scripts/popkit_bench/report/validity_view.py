@@ -66,6 +66,8 @@ def criterion_numbers(cid: str, numbers: Any) -> str:
         return text + (f"; sd in % of the mean where not: {', '.join(failed)}" if failed else "")
     if cid == "no_contamination":
         return "contaminated: " + (_pairs(numbers.get("contaminated")) or "none")
+    if cid == "no_tampering":
+        return "tampered: " + (_pairs(numbers.get("tampered")) or "none")
     if cid == "trials_completed":
         return "; ".join(f"{arm}: {c.get('usable')}/{c.get('requested')} usable ({c.get('completed')} completed, "
                          f"{c.get('failed')} failed)" for arm, c in numbers.items() if isinstance(c, dict))

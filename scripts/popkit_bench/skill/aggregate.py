@@ -9,7 +9,7 @@ from typing import Any
 
 from popkit_bench.errors import InsufficientDataError
 from popkit_bench.skill.config import DEFAULT_THRESHOLDS
-from popkit_bench.skill.layout import BASELINE_CONFIGS, WITH_CONFIGS, iteration_number
+from popkit_bench.skill.layout import BASELINE_CONFIGS, RUN_FOLDER, WITH_CONFIGS, iteration_number
 from popkit_bench.skill.readers import ArmRuns, EvalRuns, load_iteration
 
 RELIABILITY_ORDER = ("unreliable", "low", "medium", "high")
@@ -43,6 +43,7 @@ def arm_block(arm: ArmRuns | None) -> dict[str, Any]:
     """One configuration of one eval: means over its completed trials (raw values kept under `_raw`)."""
     runs = arm.completed if arm else []
     rates = [r.pass_rate for r in runs if r.pass_rate is not None]
+    ungraded = sum(1 for r in runs if not r.graded)
     tokens = [r.tokens for r in runs if r.tokens is not None]
     seconds = [r.seconds for r in runs if r.seconds is not None]
     sd = sample_sd(rates)
@@ -55,7 +56,8 @@ def arm_block(arm: ArmRuns | None) -> dict[str, Any]:
     return {
         "pass_rate": mean(rates), "avg_tokens": mean(tokens), "avg_duration_seconds": mean(seconds),
         "pass_rate_std": sd, "trials_requested": arm.requested if arm else 0, "trials_completed": len(runs),
-        "excluded": arm.excluded() if arm else {}, "reliability": reliability(len(runs), sd),
+        "trials_graded": len(runs) - ungraded, "trials_ungraded": ungraded,
+        "excluded": arm.excluded() if arm else {}, "reliability": reliability(len(rates), sd),
         "config": arm.config if arm else None, "failing_assertions": failing,
         "_raw": {"pass_rate": rates, "tokens": tokens, "seconds": seconds,
                  "variance": sd * sd if sd is not None else None},
@@ -130,13 +132,9 @@ def _cmp(value: float | None, limit: float, op: str) -> bool | None:
     return value >= limit if op == ">=" else value <= limit
 
 
-def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | None = None,
-              timestamp: str | None = None, iteration_no: int | None = None) -> dict[str, Any]:
-    """benchmark.json for one iteration folder; InsufficientDataError when it holds no run at all."""
-    evals = load_iteration(iteration)
-    if not evals or not any(arm.runs for e in evals for arm in e.arms.values()):
-        raise InsufficientDataError(f"no eval-*/<config>/run-*/grading.json found in {iteration}")
-    thresholds = dict(thresholds or DEFAULT_THRESHOLDS)
+def eval_entries(evals: list[EvalRuns], min_pass_rate: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                                                    list[dict[str, Any]], set[str]]:
+    """per_eval entries, the with-skill and baseline blocks behind them, and the baseline configs seen."""
     per_eval, ws_blocks, base_blocks = [], [], []
     baseline_names: set[str] = set()
     for item in evals:
@@ -154,8 +152,20 @@ def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] 
             "trials": ws["trials_completed"],
             "trials_requested": ws["trials_requested"], "trials_completed": ws["trials_completed"],
             "reliability": min(levels, key=RELIABILITY_ORDER.index),
-            "status": eval_status(ws["pass_rate"], thresholds["min_pass_rate"]),
+            "graded": not any(b["trials_completed"] and not b["trials_graded"] for b in (ws, base)),
+            "status": eval_status(ws["pass_rate"], min_pass_rate, ws["trials_completed"]),
         })
+    return per_eval, ws_blocks, base_blocks, baseline_names
+
+
+def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | None = None,
+              timestamp: str | None = None, iteration_no: int | None = None) -> dict[str, Any]:
+    """benchmark.json for one iteration folder; InsufficientDataError when it holds no run at all."""
+    evals = load_iteration(iteration)
+    if not evals or not any(arm.runs for e in evals for arm in e.arms.values()):
+        raise InsufficientDataError(f"no eval-*/<config>/run-*/grading.json found in {iteration}")
+    thresholds = dict(thresholds or DEFAULT_THRESHOLDS)
+    per_eval, ws_blocks, base_blocks, baseline_names = eval_entries(evals, thresholds["min_pass_rate"])
     ws_summary, base_summary = summary_arm(ws_blocks), summary_arm(base_blocks)
     if ws_summary is None:
         excluded = sum(sum(b["excluded"].values()) for b in ws_blocks)
@@ -176,9 +186,7 @@ def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] 
         missing = [str(p["eval_id"]) for p in per_eval if p["baseline"] is None]
         if missing:
             notes.append("no completed baseline trial for eval(s) " + ", ".join(missing))
-    for p in per_eval:
-        if p["reliability"] == "unreliable":
-            notes.append(f"eval {p['eval_id']}: fewer than 2 completed trials in an arm: variance unreliable")
+    notes += eval_notes(per_eval)
     number = iteration_no if iteration_no is not None else iteration_number(iteration)
     return {
         "skill_name": skill_name,
@@ -186,6 +194,7 @@ def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] 
         "timestamp": timestamp or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "summary": summary,
         "per_eval": per_eval,
+        "model_source": model_source_of(iteration),
         "thresholds_met": thresholds_met(summary, thresholds),
         "thresholds": thresholds,
         "baseline_config": sorted(baseline_names)[0] if baseline_names else None,
@@ -194,10 +203,41 @@ def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] 
     }
 
 
-def eval_status(pass_rate: float | None, min_pass_rate: float) -> str:
-    """PASS when the eval's with-skill pass rate reaches min_pass_rate (equal passes), else FAIL."""
+def eval_notes(per_eval: list[dict[str, Any]]) -> list[str]:
+    """Per eval: ungraded trials (their tokens and time count, their pass rate cannot) and unreliable spread."""
+    notes = []
+    for p in per_eval:
+        for arm in ("with_skill", "baseline"):
+            block = p.get(arm) or {}
+            if block.get("trials_ungraded"):
+                notes.append(f"eval {p['eval_id']} ({arm}): {block['trials_ungraded']} of "
+                             f"{block['trials_completed']} completed trial(s) have no graded assertion (plain-text "
+                             "expectations need `llm_grader` in the config): tokens and time are kept, the pass "
+                             "rate leaves them out")
+        if p["reliability"] == "unreliable":
+            notes.append(f"eval {p['eval_id']}: fewer than 2 graded trials in an arm: pass-rate variance unreliable")
+    return notes
+
+
+def model_source_of(iteration: Path) -> dict[str, Any]:
+    """Which model produced the iteration's numbers (scripted, real), from its engine run folder `_run/`."""
+    from popkit_bench.report.load import load_run_data
+    from popkit_bench.report.model_source import UNKNOWN, ModelSource, model_source
+
+    folder = iteration / RUN_FOLDER
+    if not (folder / "run.json").is_file():
+        out = ModelSource(UNKNOWN).to_json()
+        out["label"] = (f"Model not recorded: no {RUN_FOLDER}/run.json in this iteration (not run by popkit-bench), "
+                        "so it cannot be told whether a real model ran.")
+        return out
+    return model_source(load_run_data(folder)).to_json()
+
+
+def eval_status(pass_rate: float | None, min_pass_rate: float, completed: int = 0) -> str:
+    """PASS when the eval's with-skill pass rate reaches min_pass_rate (equal passes), else FAIL; UNGRADED when
+    trials completed but no assertion was graded; NO DATA when no trial completed."""
     if pass_rate is None:
-        return "NO DATA"
+        return "UNGRADED" if completed else "NO DATA"
     return "PASS" if round(pass_rate, 4) >= min_pass_rate else "FAIL"
 
 

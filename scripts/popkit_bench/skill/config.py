@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import InputError
+from popkit_bench.errors import InputError, is_nonnegative_number, is_positive_number
 from popkit_bench.skill.jsonio import line_of, read_json
 
 SKILL_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -20,7 +20,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 }
 SEED_KEYS = ("skill_name", "skill_path", "eval_set_path", "trials_per_eval", "baseline_type",
              "previous_benchmark", "thresholds")
-EXTRA_KEYS = ("previous_skill_path", "workspace", "parallel", "timeout_seconds", "model", "llm_grader")
+EXTRA_KEYS = ("previous_skill_path", "workspace", "parallel", "timeout_seconds", "model", "llm_grader",
+              "rival_skills", "trigger_play", "project_skill")  # the last three: `skill triggers`
 GRADER_KEYS = ("model", "rehearsal_play", "timeout_seconds")
 
 
@@ -53,14 +54,18 @@ class BenchmarkConfig:
     path: Path | None = None
 
 
-def load_config(path: str | Path) -> BenchmarkConfig:
-    """Read and validate a benchmark config JSON file (InputError naming file, field, line, expected)."""
+def load_config(path: str | Path, *, check_inputs: bool = True) -> BenchmarkConfig:
+    """Read and validate a benchmark config JSON file (InputError naming file, field, line, expected).
+
+    check_inputs=False (report, aggregate): the paths are resolved but need not exist any more; only the
+    config's own values (thresholds, names, numbers) are checked.
+    """
     path = Path(path).resolve()
     data, text = read_json(path)
-    return parse_config(data, text, path)
+    return parse_config(data, text, path, check_inputs=check_inputs)
 
 
-def parse_config(data: Any, text: str, path: Path) -> BenchmarkConfig:
+def parse_config(data: Any, text: str, path: Path, *, check_inputs: bool = True) -> BenchmarkConfig:
     """Validate a decoded config; `text` is used to point at lines."""
     def fail(name: str | None, message: str, expected: str | None = None) -> InputError:
         line = line_of(text, name.split(".")[-1]) if name else None
@@ -83,6 +88,8 @@ def parse_config(data: Any, text: str, path: Path) -> BenchmarkConfig:
 
     def folder(key: str, must_be_dir: bool) -> Path:
         resolved = (base / Path(data[key]).expanduser()).resolve()
+        if not check_inputs:
+            return resolved
         if must_be_dir and not resolved.is_dir():
             raise fail(key, f"folder {data[key]!r} not found", "a skill folder with SKILL.md")
         if not must_be_dir and not resolved.is_file():
@@ -90,15 +97,9 @@ def parse_config(data: Any, text: str, path: Path) -> BenchmarkConfig:
         return resolved
 
     skill_path = folder("skill_path", True)
-    if not (skill_path / "SKILL.md").is_file():
+    if check_inputs and not (skill_path / "SKILL.md").is_file():
         raise fail("skill_path", f"{skill_path} has no SKILL.md", "a skill folder with SKILL.md")
     eval_set = folder("eval_set_path", False)
-    trials = data.get("trials_per_eval", 3)
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise fail("trials_per_eval", f"must be a whole number >= 1, got {trials!r}", "e.g. 3")
-    baseline = data.get("baseline_type", "no_skill")
-    if baseline not in BASELINE_TYPES:
-        raise fail("baseline_type", f"invalid baseline_type {baseline!r}", "one of " + ", ".join(BASELINE_TYPES))
     previous = None
     if data.get("previous_benchmark") is not None:
         if not isinstance(data["previous_benchmark"], str):
@@ -114,22 +115,33 @@ def parse_config(data: Any, text: str, path: Path) -> BenchmarkConfig:
         if not isinstance(data["workspace"], str) or not data["workspace"].strip():
             raise fail("workspace", "must be a folder path", "a path (relative to the config file)")
         workspace = (base / Path(data["workspace"]).expanduser()).resolve()
+    return BenchmarkConfig(
+        skill_name=name, skill_path=skill_path, eval_set_path=eval_set, previous_benchmark=previous,
+        thresholds=parse_thresholds(data.get("thresholds"), fail), previous_skill_path=previous_skill,
+        workspace=workspace, llm_grader=_grader(data.get("llm_grader"), base, fail), path=path,
+        **_options(data, fail),
+    )
+
+
+def _options(data: dict[str, Any], fail: Any) -> dict[str, Any]:
+    """trials_per_eval, baseline_type, parallel, timeout_seconds and model, validated."""
+    trials = data.get("trials_per_eval", 3)
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise fail("trials_per_eval", f"must be a whole number >= 1, got {trials!r}", "e.g. 3")
+    baseline = data.get("baseline_type", "no_skill")
+    if baseline not in BASELINE_TYPES:
+        raise fail("baseline_type", f"invalid baseline_type {baseline!r}", "one of " + ", ".join(BASELINE_TYPES))
     parallel = data.get("parallel", 4)
     if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
         raise fail("parallel", f"must be a whole number >= 1, got {parallel!r}", "trials run at once, e.g. 4")
     timeout = data.get("timeout_seconds")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise fail("timeout_seconds", f"must be a positive number, got {timeout!r}", "seconds per trial")
+    if timeout is not None and not is_positive_number(timeout):
+        raise fail("timeout_seconds", f"must be a positive finite number, got {timeout!r}", "seconds per trial")
     model = data.get("model")
     if model is not None and (not isinstance(model, str) or not model):
         raise fail("model", "must be a model name or null", "e.g. claude-sonnet-4-5")
-    return BenchmarkConfig(
-        skill_name=name, skill_path=skill_path, eval_set_path=eval_set, trials_per_eval=trials,
-        baseline_type=baseline, previous_benchmark=previous,
-        thresholds=parse_thresholds(data.get("thresholds"), fail), previous_skill_path=previous_skill,
-        workspace=workspace, parallel=parallel, timeout_seconds=timeout, model=model,
-        llm_grader=_grader(data.get("llm_grader"), base, fail), path=path,
-    )
+    return {"trials_per_eval": trials, "baseline_type": baseline, "parallel": parallel,
+            "timeout_seconds": timeout, "model": model}
 
 
 def parse_thresholds(value: Any, fail: Any) -> dict[str, float]:
@@ -142,8 +154,8 @@ def parse_thresholds(value: Any, fail: Any) -> dict[str, float]:
     for key, number in value.items():
         if key not in DEFAULT_THRESHOLDS:
             raise fail(f"thresholds.{key}", "unknown threshold", "one of " + ", ".join(DEFAULT_THRESHOLDS))
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
-            raise fail(f"thresholds.{key}", f"must be a number >= 0, got {number!r}", "a number")
+        if not is_nonnegative_number(number):
+            raise fail(f"thresholds.{key}", f"must be a finite number >= 0, got {number!r}", "a number")
         if key == "min_pass_rate" and number > 1:
             raise fail("thresholds.min_pass_rate", f"must be between 0 and 1, got {number!r}", "e.g. 0.8")
         out[key] = number
@@ -167,6 +179,6 @@ def _grader(value: Any, base: Path, fail: Any) -> GraderConfig | None:
         if not play_path.is_file():
             raise fail("llm_grader.rehearsal_play", f"file {play!r} not found", "a play file for the grader")
     timeout = value.get("timeout_seconds", 300)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise fail("llm_grader.timeout_seconds", "must be a positive number", "seconds")
+    if not is_positive_number(timeout):
+        raise fail("llm_grader.timeout_seconds", f"must be a positive finite number, got {timeout!r}", "seconds")
     return GraderConfig(model=value.get("model"), rehearsal_play=play_path, timeout_seconds=timeout)

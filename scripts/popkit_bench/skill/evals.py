@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import InputError
+from popkit_bench.errors import InputError, is_positive_number
 from popkit_bench.skill.jsonio import line_of, read_json
 
 EVAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -131,8 +131,8 @@ class _Parser:
             raise self.fail(f"{where}.expected_output", "must be text", "a description of success")
         play = self.file(item["play"], f"{where}.play") if item.get("play") is not None else None
         timeout = item.get("timeout_seconds")
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-            raise self.fail(f"{where}.timeout_seconds", "must be a positive number", "seconds")
+        if timeout is not None and not is_positive_number(timeout):
+            raise self.fail(f"{where}.timeout_seconds", "must be a positive finite number", "seconds")
         if found:
             self.cursor = found.end()
         return EvalCase(eval_id, name, prompt, files, expected, assertions, play, timeout)
@@ -190,8 +190,8 @@ class _Parser:
         if not isinstance(shell, bool):
             raise self.fail(f"{where}.shell", "must be true or false", "a boolean")
         timeout = params.setdefault("timeout_seconds", 120)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise self.fail(f"{where}.timeout_seconds", "must be a positive number", "seconds")
+        if not is_positive_number(timeout):
+            raise self.fail(f"{where}.timeout_seconds", "must be a positive finite number", "seconds")
         if not shell:
             try:
                 shlex.split(command)

@@ -11,6 +11,7 @@ from popkit_bench.skill.aggregate import aggregate
 from popkit_bench.skill.compare import compare
 from popkit_bench.skill.config import DEFAULT_THRESHOLDS
 from popkit_bench.skill.gate import GateFailure, evaluate
+from popkit_bench.skill.interop import write_creator_benchmark
 from popkit_bench.skill.jsonio import read_json, write_json
 from popkit_bench.skill.layout import iteration_dir, iteration_number
 from popkit_bench.skill.report import context, write_reports
@@ -50,7 +51,8 @@ def load_benchmark(path: Path) -> dict[str, Any]:
 
 
 def build(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | None = None,
-          previous: Path | None = None, gate: bool = False, allow_regressions: bool = False) -> Outcome:
+          previous: Path | None = None, gate: bool = False, allow_regressions: bool = False,
+          allow_ungraded: bool = False) -> Outcome:
     """Aggregate the iteration, write benchmark.json, compare, gate (when asked), write the reports."""
     bench = aggregate(iteration, skill_name, thresholds=thresholds or dict(DEFAULT_THRESHOLDS))
     previous_path = find_previous(iteration, previous)
@@ -58,18 +60,19 @@ def build(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | No
     if previous_path is not None:
         comparison = compare(bench, load_benchmark(previous_path), bench["thresholds"]["min_pass_rate"])
         comparison["previous_path"] = str(previous_path)
-    failures = evaluate(bench, comparison, allow_regressions=allow_regressions) if gate else []
+    failures = evaluate(bench, comparison, allow_regressions=allow_regressions, allow_ungraded=allow_ungraded) if gate else []
     if comparison is not None:
         bench["comparison"] = comparison
     if gate:
         bench["gate"] = {"passed": not failures, "failures": [f.to_json() for f in failures]}
     write_json(iteration / BENCHMARK, bench)
-    paths = [iteration / BENCHMARK, *write_reports(iteration, context(bench, comparison, failures, gate))]
+    creator = write_creator_benchmark(iteration, bench)
+    paths = [iteration / BENCHMARK, creator, *write_reports(iteration, context(bench, comparison, failures, gate))]
     return Outcome(bench, comparison, failures, paths)
 
 
 def report_only(iteration: Path, *, thresholds: dict[str, float] | None = None, previous: Path | None = None,
-                gate: bool = False, allow_regressions: bool = False) -> Outcome:
+                gate: bool = False, allow_regressions: bool = False, allow_ungraded: bool = False) -> Outcome:
     """Reports from an existing benchmark.json (thresholds re-applied when given)."""
     bench = load_benchmark(iteration / BENCHMARK)
     if thresholds is not None:
@@ -82,6 +85,6 @@ def report_only(iteration: Path, *, thresholds: dict[str, float] | None = None, 
     if previous_path is not None:
         min_rate = (bench.get("thresholds") or DEFAULT_THRESHOLDS)["min_pass_rate"]
         comparison = compare(bench, load_benchmark(previous_path), min_rate)
-    failures = evaluate(bench, comparison, allow_regressions=allow_regressions) if gate else []
+    failures = evaluate(bench, comparison, allow_regressions=allow_regressions, allow_ungraded=allow_ungraded) if gate else []
     paths = write_reports(iteration, context(bench, comparison, failures, gate))
     return Outcome(bench, comparison, failures, paths)

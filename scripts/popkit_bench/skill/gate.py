@@ -26,6 +26,10 @@ class GateFailure:
         evals = f" (evals: {', '.join(str(e) for e in self.evals)})" if self.evals else ""
         if self.check == "regressions":
             return f"regressions: {len(self.evals)} eval(s) passed in the previous iteration and fail now{evals}"
+        if self.check == "ungraded":
+            return (f"ungraded: {len(self.evals)} eval(s) have no graded assertion, so nothing shows the skill "
+                    "passes them (plain-text expectations need `llm_grader` in the config; --allow-ungraded "
+                    f"accepts this){evals}")
         label, op = LABELS[self.check]
         return f"{self.check}: {label} {_show(self.value)} is not {op} {_show(self.limit)}{evals}"
 
@@ -64,10 +68,28 @@ def culprits(benchmark: dict[str, Any], name: str, limit: float) -> list[Any]:
     return out
 
 
+def ungraded_evals(benchmark: dict[str, Any]) -> list[Any]:
+    """Evals whose completed trials have no graded assertion (files without `graded`: a null with-skill pass rate
+    beside completed trials)."""
+    out = []
+    for item in benchmark["per_eval"]:
+        ws = item.get("with_skill") or {}
+        graded = item.get("graded")
+        if graded is None:
+            graded = not (ws.get("trials_completed") and ws.get("pass_rate") is None)
+        if not graded:
+            out.append(item["eval_id"])
+    return out
+
+
 def evaluate(benchmark: dict[str, Any], comparison: dict[str, Any] | None = None, *,
-             allow_regressions: bool = False) -> list[GateFailure]:
-    """Every failed threshold (a value equal to its threshold passes; null = not evaluated), then regressions."""
+             allow_regressions: bool = False, allow_ungraded: bool = False) -> list[GateFailure]:
+    """An eval without a graded assertion (unless allowed), every failed threshold (a value equal to its
+    threshold passes; null = not evaluated), then regressions."""
     failures = []
+    ungraded = ungraded_evals(benchmark)
+    if ungraded and not allow_ungraded:
+        failures.append(GateFailure("ungraded", len(ungraded), 0, ungraded))
     thresholds = benchmark.get("thresholds") or {}
     for name, met in benchmark["thresholds_met"].items():
         if met is False:

@@ -78,7 +78,9 @@ def write_run(folder: Path, *, record: dict[str, Any], grading: dict[str, Any] |
         "recordings": f"{run_root.name}/{record['trial_dir']}" if record.get("trial_dir") else None,
     })
     if grading is not None:
-        write_json(folder / "grading.json", grading)
+        from popkit_bench.skill.interop import creator_grading  # interop reads this module's names
+
+        write_json(folder / "grading.json", creator_grading(grading, record))
 
 
 def timing(record: dict[str, Any]) -> dict[str, Any]:

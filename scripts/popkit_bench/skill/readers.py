@@ -13,7 +13,8 @@ from popkit_bench.skill.layout import EXCLUDED_STATUSES
 
 @dataclass
 class RunResult:
-    """One trial as read back: included in the statistics only when `completed`."""
+    """One trial as read back: in the statistics only when `completed`; in the pass rate only when `graded`
+    (a completed trial whose assertions were not graded keeps its tokens and time)."""
 
     number: int
     completed: bool
@@ -22,6 +23,10 @@ class RunResult:
     tokens: float | None = None
     seconds: float | None = None
     assertions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def graded(self) -> bool:
+        return self.completed and self.pass_rate is not None
 
 
 @dataclass
@@ -106,9 +111,7 @@ def read_run(folder: Path, number: int) -> RunResult:
     if not isinstance(grading, dict):
         return RunResult(number, False, "no-grading")
     results = grading.get("assertions") or grading.get("expectations") or []
-    pass_rate = _pass_rate(grading, results)
-    if pass_rate is None:
-        return RunResult(number, False, "ungraded")
+    pass_rate = _pass_rate(grading, results)  # None: no assertion graded (the run still counts for tokens, time)
     timing = _json(folder / "timing.json")
     timing = timing if isinstance(timing, dict) else {}
     tokens = _number_or_none(timing.get("total_tokens"))

@@ -7,8 +7,10 @@ from typing import Any
 
 from popkit_bench.report.fmt import kilo, sd, secs, share, signed_format, times
 from popkit_bench.report.render import environment
-from popkit_bench.skill.gate import GateFailure
+from popkit_bench.skill.gate import GateFailure, ungraded_evals
+from popkit_shared.redact import Redactor
 
+RERUN = "`popkit-bench skill run CONFIG.json` (in Claude Code: `/popkit-ops:benchmark skill run CONFIG.json`)"
 RATIO_NOTE = ("improvement_ratio = with-skill pass rate / baseline pass rate (above 1: the skill passes more); "
               "token_savings_ratio = with-skill avg tokens / baseline avg tokens and time_savings_ratio = "
               "with-skill avg duration / baseline avg duration (below 1: the skill saves).")
@@ -88,7 +90,10 @@ def recommendations(bench: dict[str, Any], comparison: dict[str, Any] | None,
     out = []
     for reg in (comparison or {}).get("regressions", []):
         out.append(f"Regression in eval-{reg['eval_id']} ({reg['eval_name']}): {reg['notes']}. "
-                   "Run `/skill-forge evolve` with this eval as the target before publishing.")
+                   f"Fix the skill for this eval and re-run {RERUN} before publishing.")
+    for eval_id in ungraded_evals(bench):
+        out.append(f"eval-{eval_id}: no assertion was graded, so nothing shows the skill passes it: add checkable "
+                   "assertions (command, file_exists, regex, json_value) or turn on `llm_grader` in the config.")
     for item in bench["per_eval"]:
         if item["reliability"] == "unreliable":
             out.append(f"eval-{item['eval_id']}: fewer than 2 completed trials: variance unreliable; "
@@ -98,15 +103,15 @@ def recommendations(bench: dict[str, Any], comparison: dict[str, Any] | None,
                        f"{sd(item['with_skill']['pass_rate_std'])}): investigate flaky instructions or assertions, "
                        "or add trials.")
     for failure in failures:
-        if failure.check != "regressions":
-            out.append(f"Threshold failed: {failure.describe()}. Run `/skill-forge evolve` to address it; "
-                       "do not publish until every threshold passes.")
+        if failure.check not in ("regressions", "ungraded"):
+            out.append(f"Threshold failed: {failure.describe()}. Improve the skill for the evals named and re-run "
+                       f"{RERUN}; do not publish until every threshold passes.")
     if bench["summary"].get("baseline") is None:
         out.append("No baseline trial completed: only with-skill results are shown and the improvement ratio "
                    "is skipped; fix the baseline runs to measure the skill's effect.")
     if not out:
-        out.append("Every threshold passes, no regressions and every eval is reliable: ready for "
-                   "`/skill-forge publish`.")
+        out.append("Every threshold passes, no regressions and every eval is graded and reliable: the skill is "
+                   "ready to publish.")
     return out
 
 
@@ -120,6 +125,7 @@ def context(bench: dict[str, Any], comparison: dict[str, Any] | None, failures: 
         "variance_rows": variance_rows(bench), "recommendations": recommendations(bench, comparison, failures),
         "ratio_note": RATIO_NOTE, "pct": share, "baseline_label": bench.get("baseline_config") or "baseline",
         "stats": bench.get("statistics"),
+        "model_label": (bench.get("model_source") or {}).get("label"),
     }
 
 
@@ -132,7 +138,8 @@ def render_html(ctx: dict[str, Any]) -> str:
 
 
 def write_reports(folder: Path, ctx: dict[str, Any]) -> list[Path]:
-    """report.md and report.html in the iteration folder."""
+    """report.md and report.html in the iteration folder (secrets in trial-derived text redacted)."""
+    ctx = Redactor().redact_data(ctx)
     md, html = folder / "report.md", folder / "report.html"
     md.write_text(render_markdown(ctx), encoding="utf-8")
     html.write_text(render_html(ctx), encoding="utf-8")

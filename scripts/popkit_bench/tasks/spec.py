@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from popkit_bench.errors import InputError, read_input_text
+from popkit_bench.errors import InputError, is_positive_number, read_input_text
 from popkit_shared.yaml_lines import YamlSyntaxError, load_with_lines
 
 TASK_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -18,7 +19,7 @@ DIFFICULTIES = ("easy", "medium", "hard")
 REQUIRED = ("id", "category", "description", "codebase", "initial_state", "user_prompt", "verification")
 OPTIONAL = (
     "expected_outcomes", "timeout_seconds", "difficulty", "tags", "shell",
-    "responses", "play", "solution", "verification_timeout_seconds",
+    "responses", "play", "solution", "verification_timeout_seconds", "protected_paths", "allow_external_codebase",
 )
 DEFAULT_TIMEOUT_S = 600
 DEFAULT_VERIFICATION_TIMEOUT_S = 300
@@ -56,6 +57,8 @@ class TaskSpec:
     responses_path: Path | None = None
     play_path: Path | None = None
     solution_path: Path | None = None
+    protected_paths: tuple[str, ...] = ()  # restored from the task's ref before verification
+    allow_external_codebase: bool = False  # a non-git codebase folder outside the task's folder may be copied
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -98,12 +101,7 @@ def _validate(data: Any, lines: dict[str, int], path: Path) -> TaskSpec:
 
     if not isinstance(data, dict):
         raise fail(None, "a task file must be a mapping of fields", "keys such as id, category, user_prompt")
-    for name in REQUIRED:
-        if name not in data or data[name] is None or data[name] == "":
-            raise fail(None, f"missing required field '{name}'", ", ".join(REQUIRED))
-    unknown = sorted(set(data) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise fail(unknown[0], f"unknown field '{unknown[0]}'", "one of " + ", ".join(REQUIRED + OPTIONAL))
+    _check_keys(data, fail)
 
     def text_field(name: str) -> str:
         value = data[name]
@@ -132,19 +130,6 @@ def _validate(data: Any, lines: dict[str, int], path: Path) -> TaskSpec:
         raise fail("shell", "must be true or false", "a boolean")
     verification = tuple(_verification(data["verification"], default_shell, fail))
 
-    outcomes = data.get("expected_outcomes") or []
-    if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
-        raise fail("expected_outcomes", "must be a list of strings", "a YAML list of text items")
-    timeout = data.get("timeout_seconds", DEFAULT_TIMEOUT_S)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise fail("timeout_seconds", f"must be a positive number, got {timeout!r}", "seconds, e.g. 600")
-    difficulty = data.get("difficulty")
-    if difficulty is not None and difficulty not in DIFFICULTIES:
-        raise fail("difficulty", f"invalid difficulty {difficulty!r}", "one of " + ", ".join(DIFFICULTIES))
-    tags = data.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise fail("tags", "must be a list of strings", "e.g. [python, http]")
-
     folder = path.resolve().parent
     responses = _side_file(data, "responses", folder / f"{task_id}-responses.json", folder, fail)
     play = _side_file(data, "play", folder / f"{task_id}.play.yml", folder, fail)
@@ -158,14 +143,47 @@ def _validate(data: Any, lines: dict[str, int], path: Path) -> TaskSpec:
         user_prompt=text_field("user_prompt"),
         verification=verification,
         path=path.resolve(),
-        expected_outcomes=tuple(outcomes),
-        timeout_seconds=int(timeout),
-        difficulty=difficulty,
-        tags=tuple(tags),
         responses_path=responses,
         play_path=play,
         solution_path=solution,
+        **_optional_fields(data, fail),
     )
+
+
+def _check_keys(data: dict[str, Any], fail: Any) -> None:
+    """Unknown keys first (with the closest known one: a misspelling is both unknown and missing), then
+    missing required ones."""
+    unknown = sorted(str(k) for k in set(data) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], REQUIRED + OPTIONAL, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise fail(unknown[0], f"unknown field '{unknown[0]}'{hint}", "one of " + ", ".join(REQUIRED + OPTIONAL))
+    for name in REQUIRED:
+        if name not in data or data[name] is None or data[name] == "":
+            raise fail(None, f"missing required field '{name}'", ", ".join(REQUIRED))
+
+
+def _optional_fields(data: dict[str, Any], fail: Any) -> dict[str, Any]:
+    """expected_outcomes, timeout_seconds, difficulty and tags, validated (TaskSpec keyword arguments)."""
+    outcomes = data.get("expected_outcomes") or []
+    if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
+        raise fail("expected_outcomes", "must be a list of strings", "a YAML list of text items")
+    timeout = data.get("timeout_seconds", DEFAULT_TIMEOUT_S)
+    if not is_positive_number(timeout):
+        raise fail("timeout_seconds", f"must be a positive finite number, got {timeout!r}", "seconds, e.g. 600")
+    difficulty = data.get("difficulty")
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise fail("difficulty", f"invalid difficulty {difficulty!r}", "one of " + ", ".join(DIFFICULTIES))
+    tags = data.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise fail("tags", "must be a list of strings", "e.g. [python, http]")
+
+    protected = _protected_paths(data.get("protected_paths"), fail)
+    allow_external = data.get("allow_external_codebase", False)
+    if not isinstance(allow_external, bool):
+        raise fail("allow_external_codebase", "must be true or false", "a boolean")
+    return {"expected_outcomes": tuple(outcomes), "timeout_seconds": int(timeout), "difficulty": difficulty,
+            "tags": tuple(tags), "protected_paths": protected, "allow_external_codebase": allow_external}
 
 
 def _verification(value: Any, default_shell: bool, fail: Any) -> list[VerificationCommand]:
@@ -186,8 +204,8 @@ def _verification(value: Any, default_shell: bool, fail: Any) -> list[Verificati
             item = item.get("command")
             if not isinstance(shell, bool):
                 raise fail(where, "'shell' must be true or false", "a boolean")
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-                raise fail(where, "'timeout_seconds' must be a positive number", "seconds")
+            if not is_positive_number(timeout):
+                raise fail(where, f"'timeout_seconds' must be a positive finite number, got {timeout!r}", "seconds")
         if not isinstance(item, str) or not item.strip():
             raise fail(where, "must be a command string", "text such as 'python -m pytest -q'")
         if not shell:
@@ -198,6 +216,27 @@ def _verification(value: Any, default_shell: bool, fail: Any) -> list[Verificati
                 raise fail(where, f"cannot be split into arguments: {exc}", "balanced quotes") from None
         commands.append(VerificationCommand(command=item.strip(), shell=shell, timeout_seconds=int(timeout)))
     return commands
+
+
+def _protected_paths(value: Any, fail: Any) -> tuple[str, ...]:
+    """`protected_paths`: files or folders of the codebase, relative, inside it (no '..', no '.git')."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise fail("protected_paths", "must be a non-empty list of paths", "e.g. [tests/, test_calc.py]")
+    out = []
+    for index, item in enumerate(value):
+        where = f"protected_paths[{index}]"
+        if not isinstance(item, str) or not item.strip() or "\x00" in item:
+            raise fail(where, f"must be a path, got {item!r}", "a path relative to the codebase root")
+        parts = Path(item.strip()).parts
+        if Path(item.strip()).is_absolute() or ".." in parts or ".git" in parts or item.strip() in (".", "./"):
+            raise fail(where, f"path {item!r} is not inside the codebase",
+                       "a relative path without '..' or '.git', not the whole codebase")
+        out.append(Path(item.strip()).as_posix())
+    return tuple(out)
 
 
 def _side_file(data: dict, key: str, default: Path, folder: Path, fail: Any) -> Path | None:

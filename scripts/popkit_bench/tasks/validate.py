@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from popkit_bench.errors import InputError
 from popkit_bench.tasks.discovery import task_files
-from popkit_bench.tasks.spec import load_task
+from popkit_bench.tasks.spec import TaskSpec, load_task
 from popkit_shared.benchmark_responses import ResponsesFileError, load_responses_file
 
 
@@ -17,6 +18,13 @@ def load_responses(path: Path):
         return load_responses_file(path)
     except ResponsesFileError as exc:
         raise InputError(exc.detail, file=exc.file, field=exc.field, line=exc.line, expected=exc.expected) from None
+
+
+def check_side_files(tasks: list) -> None:
+    """Validate every task's responses file before a run starts (a bad one is exit 2, not N errored trials)."""
+    for task in tasks:
+        if task.responses_path:
+            load_responses(task.responses_path)
 
 
 def files_to_check(paths: list[str]) -> list[Path]:
@@ -34,8 +42,10 @@ def files_to_check(paths: list[str]) -> list[Path]:
     return out
 
 
-def validate_file(path: Path) -> str:
-    """Validate one file by its kind; return what it is; raise InputError when bad."""
+def validate_file(path: Path, task_check: Callable[[TaskSpec], object] | None = None) -> str:
+    """Validate one file by its kind; return what it is; raise InputError when bad.
+
+    task_check (e.g. the codebase and initial_state check) runs on each valid task."""
     if not path.exists():
         raise InputError("file not found", file=path)
     name = path.name
@@ -53,6 +63,9 @@ def validate_file(path: Path) -> str:
         task = load_task(path)
         if task.responses_path:
             load_responses(task.responses_path)
+        if task_check is not None:
+            task_check(task)
         return f"task {task.id}"
     raise InputError("unknown kind of file", file=path,
-                     expected="a task .yml, a <id>-responses.json or a .play.yml")
+                     expected="a task .yml, a <id>-responses.json, a .play.yml, a skill benchmark config or an "
+                              "eval set (evals.json)")

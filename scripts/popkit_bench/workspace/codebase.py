@@ -11,6 +11,7 @@ from pathlib import Path
 from popkit_bench.errors import InputError
 from popkit_bench.tasks.discovery import BUNDLED_TASKS_DIR, CODEBASES_DIRNAME
 from popkit_bench.tasks.spec import TaskSpec
+from popkit_bench.workspace.fingerprint import repo_fingerprint
 from popkit_bench.workspace.git import GitError, commit_folder, git
 
 IGNORED_NAMES = {"__pycache__", ".pytest_cache", "node_modules", ".git"}
@@ -25,6 +26,7 @@ class Codebase:
     ref: str
     source: str  # "bundled:<folder>" or "git:<path>"
     digest: str | None = None  # content digest of a bundled folder
+    fingerprint: str | None = None  # of repo/.git when the run made it (workspace/fingerprint.py)
 
 
 def locate_codebase(task: TaskSpec) -> tuple[Path, bool]:
@@ -43,12 +45,50 @@ def locate_codebase(task: TaskSpec) -> tuple[Path, bool]:
     for candidate in candidates:
         if candidate.is_dir():
             is_repo = (candidate / ".git").exists()
+            if not is_repo:
+                check_copyable(task, candidate.resolve())
             return candidate.resolve(), not is_repo
     raise InputError(
         f"codebase {task.codebase!r} not found",
         file=task.path,
         field="codebase",
         expected="a folder under tasks/codebases/ or a path to a local git repository",
+    )
+
+
+def check_codebase(task: TaskSpec) -> str:
+    """What `validate` checks beyond the file: the codebase is found and, in a git repository, `initial_state`
+    names a commit (as `run` requires). Returns a short description; InputError when it does not hold."""
+    source, bundled = locate_codebase(task)
+    if bundled:
+        return f"bundled codebase {source.name}"
+    try:
+        git("rev-parse", "--verify", "--quiet", f"{task.initial_state}^{{commit}}", cwd=source)
+    except GitError:
+        raise InputError(f"ref {task.initial_state!r} not found in {source}", file=task.path, field="initial_state",
+                         expected="a branch, tag or commit of the codebase repository") from None
+    return f"codebase {source} at {task.initial_state}"
+
+
+def check_copyable(task: TaskSpec, folder: Path) -> None:
+    """A non-git codebase is copied into the run folder: refuse the filesystem root, the home folder and
+    their ancestors outright, and any folder outside the task's own folders unless the task opts in with
+    `allow_external_codebase: true` (so nothing like a home folder is copied by accident)."""
+    home = Path.home().resolve()
+    if folder == Path(folder.anchor) or folder == home or home.is_relative_to(folder):
+        raise InputError(
+            f"codebase {task.codebase!r} is {folder}, the filesystem root or the home folder (or holds it); "
+            "it is never copied", file=task.path, field="codebase",
+            expected="a project folder (a git repository, or a folder beside the task)",
+        )
+    inside = (task.folder, task.folder.parent / CODEBASES_DIRNAME, BUNDLED_TASKS_DIR / CODEBASES_DIRNAME)
+    if task.allow_external_codebase or any(folder.is_relative_to(base.resolve()) for base in inside):
+        return
+    raise InputError(
+        f"codebase {task.codebase!r} is {folder}: not a git repository and outside the task's folder, so the "
+        "run would copy it", file=task.path, field="codebase",
+        expected="a git repository, a folder under the task's folder or codebases/, or "
+                 "'allow_external_codebase: true' to copy this folder on purpose",
     )
 
 
@@ -88,7 +128,7 @@ def prepare_codebase(task: TaskSpec, run_dir: Path) -> Codebase:
             if _is_tag_name(task.initial_state):
                 git("tag", "-f", task.initial_state, cwd=target, check=False)
         commit = git("rev-parse", "HEAD", cwd=target).strip()
-        return Codebase(target, commit, task.initial_state, f"bundled:{source.name}", digest)
+        return Codebase(target, commit, task.initial_state, f"bundled:{source.name}", digest, repo_fingerprint(target))
     try:
         commit = git("rev-parse", "--verify", "--quiet", f"{task.initial_state}^{{commit}}", cwd=source).strip()
     except GitError:
@@ -99,9 +139,22 @@ def prepare_codebase(task: TaskSpec, run_dir: Path) -> Codebase:
             expected="a branch, tag or commit of the codebase repository",
         ) from None
     if not (target / ".git").exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        git("clone", "-q", "--no-checkout", "--local", str(source), str(target))
-    return Codebase(target, commit, task.initial_state, f"git:{source}", None)
+        clone_user_repo(source, target)
+    if not git("cat-file", "-t", commit, cwd=target, check=False).strip() == "commit":
+        raise InputError(f"ref {task.initial_state!r} ({commit[:12]}) is not reachable from a branch or tag of "
+                         f"{source}, so the run's copy of the repository lacks it", file=task.path,
+                         field="initial_state", expected="a commit on a branch or tag of the codebase repository")
+    return Codebase(target, commit, task.initial_state, f"git:{source}", None, repo_fingerprint(target))
+
+
+def clone_user_repo(source: Path, target: Path) -> None:
+    """Copy the user's repository into the run: `--no-local` (objects copied through git's transport: no
+    hardlink into, no alternates pointing at the user's object store), `--no-checkout`, every ref, and no
+    `origin` remote afterwards (its refs stay, keeping every branch's commits), so nothing in the run can
+    fetch from or push to the user's repository."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    git("clone", "-q", "--no-checkout", "--no-local", "--no-hardlinks", str(source), str(target))
+    git("config", "--remove-section", "remote.origin", cwd=target)
 
 
 def _is_tag_name(ref: str) -> bool:

@@ -176,6 +176,7 @@ class InitInfo:
     cwd: str | None = None
     permission_mode: str | None = None
     session_id: str | None = None
+    mcp_servers: list[dict[str, Any]] = field(default_factory=list)  # {name, status, source}
 
 
 @dataclass

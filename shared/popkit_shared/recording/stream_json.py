@@ -92,6 +92,7 @@ def parse_init(event: dict[str, Any]) -> InitInfo:
         cwd=_str(event.get("cwd")),
         permission_mode=_str(event.get("permissionMode")),
         session_id=_str(event.get("session_id")),
+        mcp_servers=[s for s in _list(event.get("mcp_servers")) if isinstance(s, dict)],
     )
 
 

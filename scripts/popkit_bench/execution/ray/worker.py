@@ -26,17 +26,24 @@ Work = Callable[[Path, Path, threading.Event], dict[str, Any]]
 
 
 def node_cli(expected: str | None, driver_binary: Path | None = None) -> tuple[Path | None, str | None]:
-    """(the node's claude, None) or (None, why this node cannot run the run's pinned Claude Code)."""
-    found = find_claude(None)
-    if (found is None or not found.exists()) and driver_binary is not None and Path(driver_binary).exists():
-        found = Path(driver_binary)
-    if found is None or not found.exists():
+    """(the claude to run on this node, None) or (None, why this node cannot run the run's pinned version).
+
+    Candidates: the driver's path (when the node has a file there, e.g. the same image) and this node's own
+    CLI (POPKIT_CLAUDE_BIN, the pinned install, PATH); the first with the pinned version wins."""
+    candidates = [Path(driver_binary)] if driver_binary is not None else []
+    own = find_claude(None)
+    if own is not None and own not in candidates:
+        candidates.append(own)
+    seen = []
+    for binary in (c for c in candidates if c.exists()):
+        version = cli_version(binary)
+        if not expected or version == expected:
+            return binary, None
+        seen.append(f"{binary} is version {version or 'unknown'}")
+    if not seen:
         return None, (f"no Claude Code CLI on this node (install @anthropic-ai/claude-code@"
                       f"{expected or '<the pinned version>'} or set POPKIT_CLAUDE_BIN; see deploy/ray/README.md)")
-    version = cli_version(found)
-    if expected and version != expected:
-        return None, f"this node's Claude Code CLI {found} is version {version or 'unknown'}, the run pinned {expected}"
-    return found, None
+    return None, f"this node's Claude Code CLI {'; '.join(seen)}, the run pinned {expected}"
 
 
 def this_node() -> dict[str, str]:
