@@ -64,11 +64,14 @@ class ApiGate:
 
 
 def start_gate(run_id: str, max_concurrent: int | None, rate_per_min: float | None) -> Any:
-    """The run's gate actor (0 CPUs, lives as long as the driver's job)."""
+    """The run's gate actor: 0 CPUs, on the driver's node (a worker node may die), restarted by Ray if its
+    node is lost anyway (its leases then start from none); it lives as long as the driver's job."""
     import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    actor = ray.remote(num_cpus=0, max_concurrency=1)(ApiGate)
-    return actor.options(name=f"popkit-gate-{run_id}-{int(time.time() * 1000)}").remote(
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
+    actor = ray.remote(num_cpus=0, max_concurrency=1, max_restarts=-1, max_task_retries=-1)(ApiGate)
+    return actor.options(name=f"popkit-gate-{run_id}-{int(time.time() * 1000)}", scheduling_strategy=here).remote(
         max_concurrent, rate_per_min)
 
 
