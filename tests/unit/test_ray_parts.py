@@ -3,6 +3,7 @@ worker's scratch-folder run and CLI check, and the scripted model's per-turn del
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tarfile
 import threading
@@ -21,7 +22,9 @@ from popkit_bench.execution.ray.worker import execute_here, node_cli
 from popkit_bench.execution.ray.worktree_return import pack_worktree, restore_worktree
 from popkit_bench.rehearsal import RehearsalServer, parse_play
 from popkit_bench.workspace.codebase import Codebase
+from popkit_bench.workspace.fingerprint import repo_fingerprint
 from popkit_bench.workspace.git import commit_folder, git
+from popkit_bench.workspace.worktree import check_base_unchanged, create_worktree
 
 
 def make_codebase(tmp_path: Path) -> Codebase:
@@ -37,15 +40,16 @@ def make_codebase(tmp_path: Path) -> Codebase:
 
 def test_bundle_carries_the_trial_commit_and_nothing_is_left_in_the_run_repo(tmp_path: Path) -> None:
     codebase = make_codebase(tmp_path)
-    refs_before = git("for-each-ref", cwd=codebase.repo)
+    codebase = dataclasses.replace(codebase, fingerprint=repo_fingerprint(codebase.repo))
     data = create_bundle(codebase.repo, codebase.commit)
-    assert git("for-each-ref", cwd=codebase.repo) == refs_before
+    check_base_unchanged(codebase)  # the run's repository was only read
     local = unbundle(data, tmp_path / "node" / "repo", codebase)
     assert local.repo == tmp_path / "node" / "repo" and local.commit == codebase.commit
+    check_base_unchanged(local)
     assert (local.source, local.ref, local.digest) == (codebase.source, codebase.ref, codebase.digest)
     shown = git("show", f"{codebase.commit}:src/app.py", cwd=local.repo)
     assert shown == "print('v1')\n"
-    git("worktree", "add", "-q", "--detach", str(tmp_path / "wt"), local.commit, cwd=local.repo)
+    create_worktree(local, tmp_path / "wt")
     assert (tmp_path / "wt" / "src" / "app.py").read_text() == "print('v1')\n"
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.workspace.codebase import Codebase
+from popkit_bench.workspace.fingerprint import repo_fingerprint
 from popkit_bench.workspace.git import git
+from popkit_bench.workspace.worktree import objects_dir
 
 BUNDLE_REF_PREFIX = "refs/popkit-bundle/"
 
@@ -20,20 +22,25 @@ def bundle_ref(commit: str) -> str:
 
 
 def create_bundle(repo: Path, commit: str) -> bytes:
-    """A git bundle of `commit` (and its history) of the run's own repository, as bytes."""
+    """A git bundle of `commit` (and its history) of the run's own repository, as bytes.
+
+    The run's repository is only read: the bundle is made in a scratch repository that reaches its objects
+    through `objects/info/alternates` (a ref there names the commit), so its fingerprint does not change."""
     ref = bundle_ref(commit)
-    git("update-ref", ref, commit, cwd=repo)
-    try:
-        with tempfile.TemporaryDirectory(prefix="popkit-bundle-") as tmp:
-            path = Path(tmp) / "codebase.bundle"
-            git("bundle", "create", "-q", str(path), ref, cwd=repo)
-            return path.read_bytes()
-    finally:
-        git("update-ref", "-d", ref, cwd=repo, check=False)
+    with tempfile.TemporaryDirectory(prefix="popkit-bundle-") as tmp:
+        scratch = Path(tmp) / "repo"
+        git("init", "-q", "--bare", "--template=", str(scratch))
+        (scratch / "objects" / "info").mkdir(parents=True, exist_ok=True)
+        (scratch / "objects" / "info" / "alternates").write_text(f"{objects_dir(repo)}\n", encoding="utf-8")
+        git("update-ref", ref, commit, cwd=scratch)
+        path = Path(tmp) / "codebase.bundle"
+        git("bundle", "create", "-q", str(path), ref, cwd=scratch)
+        return path.read_bytes()
 
 
 def unbundle(data: bytes, target: Path, codebase: Codebase) -> Codebase:
-    """A local repository at `target` holding the bundle's commit; the same codebase, now local."""
+    """A local repository at `target` holding the bundle's commit; the same codebase, now local (with its
+    own fingerprint, so trials refuse to start from it once something wrote to it)."""
     target.mkdir(parents=True, exist_ok=True)
     path = target.parent / f"{target.name}.bundle"
     path.write_bytes(data)
@@ -46,7 +53,7 @@ def unbundle(data: bytes, target: Path, codebase: Codebase) -> Codebase:
         path.unlink(missing_ok=True)
     if got != codebase.commit:
         raise RuntimeError(f"bundle does not hold commit {codebase.commit}")
-    return dataclasses.replace(codebase, repo=target)
+    return dataclasses.replace(codebase, repo=target, fingerprint=repo_fingerprint(target))
 
 
 class BundleStore:
