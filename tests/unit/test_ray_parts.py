@@ -274,3 +274,31 @@ def test_a_cancelled_trial_stops_and_its_processes_are_killed_on_the_node() -> N
     proc = started["proc"]
     assert proc.poll() is not None  # killed (and reaped) long before its 60 s  # type: ignore[union-attr]
     assert started["stopped"] is True and not started["scratch"].exists()  # type: ignore[union-attr]
+
+
+def test_arm_inputs_travel_and_land_in_the_trial_scratch_folder(tmp_path: Path) -> None:
+    from popkit_bench.execution.ray.inputs import InputStore, localize_inputs
+    from popkit_bench.execution.spec import TrialSpec
+    from popkit_bench.planning.arm_definition import ArmDefinition
+    from popkit_bench.planning.plan import TrialKey
+    from popkit_bench.tasks.discovery import resolve_tasks
+
+    plugin, skill = tmp_path / "my-plugin", tmp_path / "my-skill"
+    (plugin / ".claude-plugin").mkdir(parents=True)
+    (plugin / ".claude-plugin" / "plugin.json").write_text('{"name": "p"}')
+    skill.mkdir()
+    (skill / "SKILL.md").write_text("---\nname: my-skill\n---\n")
+    task = resolve_tasks("pagination-off-by-one")[0]
+    arm = ArmDefinition("treat", plugin_dirs=(plugin,), plugin_names=("p",), skills=(skill,))
+    spec = TrialSpec(run_id="r", key=TrialKey(task.id, "treat", 1), task=task, arm=arm,
+                     codebase=make_codebase(tmp_path))
+    objects: list[bytes] = []
+    store = InputStore(put=lambda data: objects.append(data) or len(objects) - 1)
+    inputs = store.inputs_for(spec)
+    assert store.inputs_for(spec) == inputs and len(objects) == 2  # each folder packed and put once
+    local = localize_inputs(spec, inputs, tmp_path / "scratch", lambda ref: objects[ref])
+    assert (local.arm.plugin_dirs[0] / ".claude-plugin" / "plugin.json").read_text() == '{"name": "p"}'
+    assert (local.arm.skills[0] / "SKILL.md").exists() and local.arm.skills[0].name == "my-skill"
+    assert str(local.arm.plugin_dirs[0]).startswith(str(tmp_path / "scratch"))
+    assert local.task.responses_path is not None and local.task.responses_path.parent == tmp_path / "scratch" / "inputs"
+    assert local.task.responses_path.read_bytes() == task.responses_path.read_bytes()  # type: ignore[union-attr]

@@ -1,5 +1,5 @@
-"""Files a trial needs besides its codebase, shipped to the node: each plugin folder under test (tar.gz,
-one object-store entry per folder) and the task's responses file (bytes). On the node they land in the
+"""Files a trial needs besides its codebase, shipped to the node: each plugin folder and skill folder of the
+arm (tar.gz, one object-store entry per folder) and the task's responses file (bytes). On the node they land in the
 trial's scratch folder and the spec is rewritten to point there (no shared filesystem assumed)."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class InputStore:
 
     def __init__(self, put: Callable[[bytes], Any] | None = None) -> None:
         self._put = put
-        self._plugins: dict[str, Any] = {}
+        self._folders: dict[str, Any] = {}
         self._responses: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
@@ -51,36 +51,44 @@ class InputStore:
 
         return ray.put(data)
 
+    def folder_ref(self, folder: Path) -> Any:
+        """The object reference of a packed folder (packed and put the first time; call with the lock held)."""
+        if str(folder) not in self._folders:
+            self._folders[str(folder)] = self.put(pack_plugin(Path(folder)))
+        return self._folders[str(folder)]
+
     def inputs_for(self, spec: TrialSpec) -> dict[str, Any]:
-        """{"plugins": [object ref per plugin dir], "responses": bytes | None} for one trial."""
+        """{"plugins": [ref per plugin dir], "skills": [ref per skill folder], "responses": bytes | None}."""
         with self._lock:
-            plugins = []
-            for folder in spec.arm.plugin_dirs:
-                if str(folder) not in self._plugins:
-                    self._plugins[str(folder)] = self.put(pack_plugin(Path(folder)))
-                plugins.append(self._plugins[str(folder)])
+            plugins = [self.folder_ref(folder) for folder in spec.arm.plugin_dirs]
+            skills = [self.folder_ref(folder) for folder in spec.arm.skills]
             responses = None
             path = spec.task.responses_path
             if path is not None:
                 if str(path) not in self._responses:
                     self._responses[str(path)] = Path(path).read_bytes()
                 responses = self._responses[str(path)]
-        return {"plugins": plugins, "responses": responses}
+        return {"plugins": plugins, "skills": skills, "responses": responses}
 
 
 def localize_inputs(spec: TrialSpec, inputs: dict[str, Any], scratch: Path,
                     fetch: Callable[[Any], bytes]) -> TrialSpec:
-    """The spec with its plugin folders and responses file unpacked under `scratch` (fetch: ray.get)."""
-    plugin_dirs = []
-    for index, (folder, ref) in enumerate(zip(spec.arm.plugin_dirs, inputs.get("plugins") or [], strict=True)):
-        target = scratch / "plugins" / str(index) / Path(folder).name
-        unpack(fetch(ref), target)
-        plugin_dirs.append(target)
+    """The spec with its plugin folders, skill folders and responses file unpacked under `scratch`
+    (fetch: ray.get)."""
+    def unpacked(kind: str, folders: tuple[Path, ...]) -> tuple[Path, ...]:
+        out = []
+        for index, (folder, ref) in enumerate(zip(folders, inputs.get(kind) or [], strict=True)):
+            target = scratch / kind / str(index) / Path(folder).name
+            unpack(fetch(ref), target)
+            out.append(target)
+        return tuple(out)
+
     task = spec.task
     if inputs.get("responses") is not None and task.responses_path is not None:
         target = scratch / "inputs" / Path(task.responses_path).name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(inputs["responses"])
         task = dataclasses.replace(task, responses_path=target)
-    arm = dataclasses.replace(spec.arm, plugin_dirs=tuple(plugin_dirs))
+    arm = dataclasses.replace(spec.arm, plugin_dirs=unpacked("plugins", spec.arm.plugin_dirs),
+                              skills=unpacked("skills", spec.arm.skills))
     return dataclasses.replace(spec, arm=arm, task=task)
