@@ -1,6 +1,7 @@
 # popkit-ops: `make demo` runs the bundled demo with the scripted model (no API key); `make test` runs the tests.
 # Both set up everything they need on a fresh machine: a virtual environment, the pinned Claude Code CLI
-# (npm, into ~/.cache/popkit-ops when `claude` is not on PATH) and, for the browser tests, Debian's chromium.
+# (npm, into ~/.cache/popkit-ops when `claude` is not on PATH), bubblewrap (the trial sandbox) and, for the
+# browser tests, Debian's chromium.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,7 +19,7 @@ VENV_REAL := $(if $(filter .venv,$(VENV)),$(shell if [ -d .venv ] && [ ! -L .ven
 CLAUDE_BIN := $(CACHE)/claude-cli/node_modules/.bin/claude
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast env links cli browser lint bench clean
+.PHONY: demo test test-fast env links cli browser sandbox lint bench clean
 
 $(VENV)/.installed: pyproject.toml | links
 	$(PYTHON) -m venv "$(VENV_REAL)"
@@ -55,11 +56,19 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium xvfb xterm >/dev/null; \
 	else echo "chromium missing: install Debian's chromium (apt-get install chromium xvfb xterm)"; exit 1; fi
 
-demo: env cli
+# bubblewrap confines every trial (--sandbox auto). Without it trials run unconfined, with a loud warning.
+sandbox:
+	@if command -v bwrap >/dev/null 2>&1; then echo "bubblewrap: $$(command -v bwrap)"; \
+	elif [ "$$(uname -s)" != Linux ]; then echo "no bubblewrap on $$(uname -s): trials run without a sandbox (see docs/sandbox.md)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	else echo "WARNING: bubblewrap missing: install it (apt-get install bubblewrap); trials would run unconfined"; fi
+
+demo: env cli sandbox
 	$(PY) -m popkit_bench demo --trials 3
 
-test: env cli browser
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+test: env cli browser sandbox
+	$(PY) -m pytest -q --durations=15 $(PYTEST_ARGS)
 
 # The fast part: unit tests without the real CLI, browser, Ray or simulations (about a minute of CPU).
 test-fast: env
@@ -68,8 +77,9 @@ test-fast: env
 lint: env
 	$(VENV)/bin/ruff check scripts shared tests benchmarks
 
-bench: env cli
+bench: env cli sandbox
 	$(PY) benchmarks/bench_overhead.py
+	$(PY) benchmarks/bench_sandbox.py
 
 clean:
 	rm -rf .pytest_cache "$(DEV_DIR)"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from gitstate import new_repo, repo_state, sh
+from sandbox_support import require_bwrap
 
 from popkit_bench.cli import main
 from popkit_bench.record.journal import read_journal_json
@@ -111,7 +112,9 @@ def test_a_trial_that_rewrites_its_task_file_stops_the_run(tmp_path: Path, claud
     play = yaml.safe_load((folder / "t.play.yml").read_text())
     play["turns"][0]["tool_calls"][0]["input"]["command"] = f"echo 'timeout_seconds: 1' >> {task_path}"
     (folder / "t.play.yml").write_text(yaml.safe_dump(play))
-    code = main(["run", str(task_path), "--rehearsal", "--trials", "1", "--parallel", "1",
+    # Unsandboxed: the digest check is the defence in depth for `--sandbox none` (in the sandbox the task
+    # file is not even visible; tests/integration/test_sandbox_hostile_run.py).
+    code = main(["run", str(task_path), "--rehearsal", "--trials", "1", "--parallel", "1", "--sandbox", "none",
                  "--run-dir", str(tmp_path / "run"), "--report-dir", str(tmp_path / "reports")])
     assert code == 2
     err = capsys.readouterr().err
@@ -119,6 +122,21 @@ def test_a_trial_that_rewrites_its_task_file_stops_the_run(tmp_path: Path, claud
     assert "Traceback" not in err
     assert not (tmp_path / "reports").exists()  # results of two versions of a task are not reported
     assert len(read_journal_json(tmp_path / "run" / "results.jsonl")) == 1  # the next trial never started
+
+
+def test_in_the_sandbox_a_trial_cannot_rewrite_its_task_file(tmp_path: Path, claude_bin: Path) -> None:
+    require_bwrap()
+    repo = user_project(tmp_path)
+    folder = tmp_path / "tasks"
+    task_path = task(tmp_path, repo, "tasks", ["true"])
+    before = task_path.read_text()
+    play = yaml.safe_load((folder / "t.play.yml").read_text())
+    play["turns"][0]["tool_calls"][0]["input"]["command"] = f"echo 'timeout_seconds: 1' >> {task_path}"
+    (folder / "t.play.yml").write_text(yaml.safe_dump(play))
+    code = main(["run", str(task_path), "--rehearsal", "--trials", "1", "--parallel", "1", "--sandbox", "bwrap",
+                 "--run-dir", str(tmp_path / "run"), "--no-report"])
+    assert code == 0 and task_path.read_text() == before
+    assert len(read_journal_json(tmp_path / "run" / "results.jsonl")) == 2
 
 
 def test_a_trial_that_weakens_the_tests_is_tampered_and_verified_on_the_real_tests(tmp_path: Path,

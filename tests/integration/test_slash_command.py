@@ -87,7 +87,7 @@ def test_the_slash_command_runs_a_benchmark_and_writes_a_report(tmp_path: Path, 
     output = json.dumps(results[0]["content"])
     # one trial per arm is too few to test (exit 3, "not enough data"), yet the run and its report exist
     assert not results[0].get("is_error") or output.startswith('"Exit code 3'), output
-    assert "Verdict:" in output and "report:" in output
+    assert "Verdict [scripted model" in output and "report:" in output  # rehearsal numbers are labelled
     runs = list((work / ".popkit" / "runs").glob(f"*-{TASK}"))
     assert len(runs) == 1
     records = read_journal_json(runs[0] / "results.jsonl")

@@ -26,8 +26,8 @@ def test_an_auth_failure_gets_a_reason_that_names_it(claude_bin: Path, tmp_path:
     event = last_result(events)
     assert event["subtype"] == "success" and event["is_error"] is True  # what 2.1.330 does
     reason = failed_reason(parse_result(event))
-    assert reason.startswith("agent's result is an error (is_error true): Failed to authenticate")
-    assert "401" in reason and not contradicts("failed", reason)
+    assert reason.startswith("agent's result is an error (is_error true): ")
+    assert "401" in reason and "API key" in reason and not contradicts("failed", reason)
 
 
 def test_a_run_whose_api_refuses_the_login_records_a_reason_that_says_so(claude_bin: Path, tmp_path: Path) -> None:
@@ -44,4 +44,4 @@ def test_a_run_whose_api_refuses_the_login_records_a_reason_that_says_so(claude_
     assert len(records) == 2
     for record in records:
         assert record.status != "completed" and not contradicts(str(record.status), record.status_reason)
-        assert "authenticate" in (record.status_reason or ""), record.status_reason
+        assert "authentication" in (record.status_reason or ""), record.status_reason

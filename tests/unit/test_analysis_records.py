@@ -46,7 +46,7 @@ def test_seed_keys_and_shape() -> None:
     assert analysis["power"]["metrics"]["tokens_total"]["n_per_arm_for_target"] >= 2
     assert [c["id"] for c in analysis["validity"]["criteria"]] == [
         "min_trials", "treatment_verification", "significance", "large_effect", "consistency",
-        "no_contamination", "no_tampering", "trials_completed"]
+        "no_contamination", "no_tampering", "trials_completed", "sandbox"]
     assert analysis["sufficiency"] == {"ok": True, "problems": []}
     assert "verify:python -m unittest" in analysis["metrics"]
     assert analysis["comparisons"][0]["per_task"]["demo"]["metrics"]["tokens_total"] == tokens

@@ -34,13 +34,17 @@ def config_root(run_id: str) -> Path:
     return Path(tempfile.gettempdir()) / "popkit-bench-config" / run_id
 
 
-def make_config_dir(run_id: str, key: str) -> Path:
-    """A fresh, empty CLAUDE_CONFIG_DIR for one trial (mode 0700), with a subscription login copied in."""
+def make_config_dir(run_id: str, key: str, *, copy_login: bool = True) -> Path:
+    """A fresh, empty CLAUDE_CONFIG_DIR for one trial (mode 0700), with a subscription login copied in.
+
+    `copy_login=False` when the trial reaches the model through the gateway (which holds the login itself).
+    """
     path = config_root(run_id) / key
     if path.exists():
         shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, mode=0o700)
-    _copy_login(path)
+    if copy_login:
+        _copy_login(path)
     return path
 
 

@@ -172,6 +172,30 @@ def trials_completed(trials: dict[str, dict[str, Any]], arms: list[str]) -> dict
     return _criterion("trials_completed", "Trials completed vs requested, per arm", ok, numbers, detail)
 
 
+def confinement(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """8. Every trial ran in the same sandbox, and that sandbox confines (bwrap); `none` or a mix fails.
+
+    Records without a `sandbox` field (older runs) make the criterion n/a.
+    """
+    levels: dict[str, int] = {}
+    for record in records:
+        level = record.get("sandbox")
+        levels[str(level) if level else "not recorded"] = levels.get(str(level) if level else "not recorded", 0) + 1
+    name = "Every trial confined by the same sandbox"
+    numbers = {"levels": levels}
+    recorded = {k: v for k, v in levels.items() if k != "not recorded"}
+    if not recorded:
+        return _criterion("sandbox", name, None, numbers, "no trial recorded its sandbox level")
+    if len(levels) > 1:
+        mix = ", ".join(f"{k}: {v}" for k, v in sorted(levels.items()))
+        return _criterion("sandbox", name, False, numbers, f"MIXED sandbox levels in one run ({mix})")
+    level = next(iter(recorded))
+    if level == "none":
+        return _criterion("sandbox", name, False, numbers,
+                          "NO SANDBOX: trials ran with the user's full privileges (--sandbox none or unavailable)")
+    return _criterion("sandbox", name, True, numbers, f"all {recorded[level]} trial(s) ran in sandbox {level!r}")
+
+
 def checklist(*, metrics: dict[str, dict[str, Any]], tables: dict[tuple[str, str], ArmTable], tasks: list[str],
               base: str, treat: str, records: list[dict[str, Any]], trials: dict[str, dict[str, Any]],
               alpha: float) -> dict[str, Any]:
@@ -186,6 +210,7 @@ def checklist(*, metrics: dict[str, dict[str, Any]], tables: dict[tuple[str, str
         no_contamination(records, base, treat),
         no_tampering(records, base, treat),
         trials_completed(trials, arms),
+        confinement([r for r in records if r.get("arm") in arms]),
     ]
     passed = sum(1 for c in criteria if c["passed"] is True)
     return {"all_passed": passed == len(criteria), "passed": passed, "total": len(criteria), "criteria": criteria}

@@ -8,6 +8,7 @@ import json
 from popkit_bench.errors import EXIT_GATE_FAILED, EXIT_OK, InputError
 from popkit_bench.execution.task_check import check_tasks, header
 from popkit_bench.record.plain import to_plain
+from popkit_bench.sandbox.options import add_sandbox_option, announce_sandbox
 from popkit_bench.tasks.discovery import discover, resolve_tasks
 from popkit_bench.tasks.spec import TaskSpec
 
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary run folders")
     parser.add_argument("--tasks-dir", action="append", default=[], help="extra folder of tasks (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_sandbox_option(parser, "verification commands")
     parser.set_defaults(func=run)
 
 
@@ -45,7 +47,8 @@ def select(args: argparse.Namespace) -> list[TaskSpec]:
 
 def run(args: argparse.Namespace) -> int:
     tasks = select(args)
-    results = check_tasks(tasks, keep=args.keep)
+    sandbox = announce_sandbox(args.sandbox)
+    results = check_tasks(tasks, keep=args.keep, sandbox=sandbox)
     if args.json:
         rows = [
             {"id": r.task_id, "ok": r.ok, "problems": r.problems, "notes": r.notes,

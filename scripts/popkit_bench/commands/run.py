@@ -21,6 +21,7 @@ from popkit_bench.planning.plugin_info import default_plugin, read_plugin
 from popkit_bench.record.journal_text import check_journal
 from popkit_bench.record.rundir import RESULTS, RunDir, default_run_dir
 from popkit_bench.report.publish import analyse_and_report
+from popkit_bench.sandbox.options import add_sandbox_option, sandbox_for
 from popkit_bench.tasks.discovery import resolve_tasks
 from popkit_bench.tasks.spec import load_task
 from popkit_bench.tasks.validate import check_side_files
@@ -90,6 +91,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--json", action="store_true", help="print machine-readable progress events")
     parser.add_argument("--redact", action="append", default=[], type=redact_pattern, metavar="REGEX",
                         help="also redact text matching REGEX (RE2 syntax) from the reports; repeatable")
+    add_sandbox_option(parser)
     add_executor_options(parser)
 
 
@@ -185,7 +187,8 @@ def build_request(args: argparse.Namespace, label_default: str) -> RunRequest:
         sequential=args.sequential, max_trials=args.max_trials,
         decision_metric=args.decision_metric or "tokens_total", watch=args.watch,
         runs_dirs=[DEFAULT_RUNS_DIR, Path(run_dir).resolve().parent], arms=arms,
-        reuse=[Path(p).resolve() for p in args.reuse], **where,
+        reuse=[Path(p).resolve() for p in args.reuse],
+        sandbox=sandbox_for(args.sandbox, watch=args.watch), **where,
     )
 
 
@@ -230,7 +233,8 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
         budget_usd=chosen["budget_usd"], sequential=bool(chosen["sequential"]), max_trials=chosen["max_trials"],
         decision_metric=chosen["decision_metric"] or "tokens_total", watch=bool(chosen["watch"]),
         runs_dirs=[DEFAULT_RUNS_DIR, run_dir.parent], arms=arms,
-        reuse=[Path(p).resolve() for p in args.reuse], **where,
+        reuse=[Path(p).resolve() for p in args.reuse],
+        sandbox=sandbox_for(args.sandbox, watch=bool(chosen["watch"])), **where,
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from popkit_bench.commands.run import add_executor_options, executor_fields, positive_float, positive_int
 from popkit_bench.errors import EXIT_GATE_FAILED, EXIT_INSUFFICIENT_DATA, InputError
+from popkit_bench.sandbox.options import add_sandbox_option, sandbox_for
 from popkit_bench.skill.flow import BENCHMARK, Outcome, build, report_only
 
 
@@ -37,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--allow-ungraded", action="store_true",
                      help="an eval with no graded assertion does not fail the gate (left out of the pass rate)")
     run.add_argument("--json", action="store_true", help="machine-readable progress events")
+    add_sandbox_option(run)
     add_executor_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -82,6 +84,7 @@ def register_triggers(verbs: argparse._SubParsersAction) -> None:
     trig.add_argument("--json", action="store_true", help="machine-readable progress events")
     trig.add_argument("--max-turns", type=positive_int, help="turn limit per session (default: none)")
     trig.add_argument("--claude-bin", help="path of the claude executable")
+    add_sandbox_option(trig)
     trig.set_defaults(func=cmd_triggers)
 
 
@@ -115,7 +118,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         config=cfg, eval_set=eval_set, iteration=iteration, rehearsal=args.rehearsal, claude_bin=args.claude_bin,
         parallel=args.parallel, seed=args.seed, keep_worktrees=args.keep_worktrees,
         progress=make_progress(total, as_json=args.json, label=iteration.name), timeout_s=args.timeout,
-        retries=max(0, args.retries), budget_usd=args.budget_usd, **skill_executor(args),
+        retries=max(0, args.retries), budget_usd=args.budget_usd, sandbox=sandbox_for(args.sandbox),
+        **skill_executor(args),
     ))
     outcome = build(iteration, cfg.skill_name, thresholds=cfg.thresholds, previous=cfg.previous_benchmark,
                     gate=True, allow_regressions=args.allow_regressions, allow_ungraded=args.allow_ungraded)
@@ -172,7 +176,7 @@ def cmd_triggers(args: argparse.Namespace) -> int:
         config=args.config, queries=args.queries, runs=args.runs, rehearsal=args.rehearsal, compare=args.compare,
         holdout=args.holdout, seed=args.seed, output=args.output, parallel=args.parallel, timeout_s=args.timeout,
         max_turns=args.max_turns, claude_bin=args.claude_bin, retries=max(0, args.retries),
-        budget_usd=args.budget_usd, json=args.json,
+        budget_usd=args.budget_usd, json=args.json, sandbox=sandbox_for(args.sandbox),
     ))
     doc = outcome.document
     c = doc["confusion"]

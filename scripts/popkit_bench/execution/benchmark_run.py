@@ -38,6 +38,9 @@ from popkit_bench.planning.plugin_info import PluginInfo
 from popkit_bench.process.tree import kill_descendants
 from popkit_bench.record.rundir import RunDir, RunLock
 from popkit_bench.record.trial_record import TrialRecord
+from popkit_bench.sandbox.executor import ConfinedExecutor
+from popkit_bench.sandbox.probe import LEVEL_NONE, SandboxChoice
+from popkit_bench.sandbox.runtime import SandboxRuntime
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.workspace.codebase import Codebase, prepare_codebase
 from popkit_bench.workspace.task_digests import take_digests
@@ -84,6 +87,7 @@ class RunRequest:
     runs_dirs: list[Path] = field(default_factory=list)  # where earlier runs live (cost/time estimates)
     arms: ArmsFile | None = None  # --arms; None: a baseline plus one arm per plugin (--plugin-dir)
     reuse: list[Path] = field(default_factory=list)  # --reuse: earlier run folders whose matching arms count
+    sandbox: SandboxChoice = field(default_factory=lambda: SandboxChoice(LEVEL_NONE, LEVEL_NONE))
     executor: str = "local"  # "local" or "ray" (each trial a Ray task; parallel 0 = the cluster's trial slots)
     ray_address: str | None = None
     api_concurrency: int | None = None
@@ -124,15 +128,19 @@ class BenchmarkRun:
         binary, plan, endpoint = self.prepare()
         progress = self.progress or make_progress(len(plan.keys), as_json=self.request.json_progress,
                                                   label=self.description.run_id)
-        scheduler = Scheduler(self.run, self.executor(progress), self.spec_maker(binary, endpoint),
+        runtime = SandboxRuntime(self.request.sandbox, run_dir=self.run.path, claude_binary=binary,
+                                 scripted=endpoint is not None, run_budget_usd=self.request.budget_usd)
+        scheduler = Scheduler(self.run, self.executor(progress, runtime), self.spec_maker(binary, endpoint),
                               self.schedule_options(plan, progress, cleanup.summary()), progress,
                               after_trial=endpoint.after_trial if endpoint else None, on_state=self.write_state,
                               stop=self.stop)
         try:
             if endpoint is not None:
                 endpoint.start()
+            runtime.start()
             return scheduler.run(plan)
         finally:
+            runtime.stop()
             if endpoint is not None:
                 endpoint.stop()
             if scheduler.stop.is_set():
@@ -191,7 +199,7 @@ class BenchmarkRun:
                   "permission_mode": TrialSettings().permission_mode}
         setup = prepare_arms(self.arms_file, req.tasks, self.codebases, default_binary=binary,
                              default_version=self.description.claude.get("version"), run_model=req.model,
-                             sandbox=TrialSettings().sandbox, limits=limits, rehearsal=req.rehearsal,
+                             sandbox=req.sandbox.level, limits=limits, rehearsal=req.rehearsal,
                              reuse_dirs=req.reuse)
         self.description.extra = {k: v for k, v in setup.run_json().items() if k not in ("arms", "baseline_arm")}
         return setup
@@ -242,10 +250,11 @@ class BenchmarkRun:
 
         return spec_for
 
-    def executor(self, progress: LineProgress) -> Executor:
-        """The local executor (with a terminal window per trial under --watch), or the Ray executor."""
-        if self.request.executor == "ray":
-            return self.ray_executor(progress)
+    def executor(self, progress: LineProgress, runtime: SandboxRuntime) -> Executor:
+        """The local executor (with a terminal window per trial under --watch), confined by `runtime`:
+        the sandbox level of the run and the model gateway."""
+        if self.request.executor == "ray":  # the nodes confine each trial at the run's sandbox level
+            return self.ray_executor(progress, runtime.level)
         runner = None
         if self.request.watch:
             from popkit_bench.watch.window_runner import WindowRunner, window_support
@@ -256,16 +265,18 @@ class BenchmarkRun:
             else:
                 progress.message(f"watch: each trial opens a {support.terminal} window")
                 runner = WindowRunner(support.terminal, self.stop)
-        return LocalExecutor(self.run.path / "worktrees", agent_runner=runner)
+        root = self.run.path / "worktrees"
+        return ConfinedExecutor(runtime, lambda confinement: LocalExecutor(root, agent_runner=runner,
+                                                                            confinement=confinement))
 
-    def ray_executor(self, progress: LineProgress) -> Executor:
+    def ray_executor(self, progress: LineProgress, sandbox: str) -> Executor:
         """Connect to the cluster; without --parallel, run as many trials at once as it has trial slots."""
         from popkit_bench.execution.ray.session import RayOptions, RaySession
 
         req = self.request
         self.ray = RaySession(RayOptions(req.ray_address, req.api_concurrency, req.api_rate_per_min,
-                                         local_slots=req.parallel or default_parallel()), self.description.run_id,
-                              self.run.path / "worktrees")
+                                         local_slots=req.parallel or default_parallel(), sandbox=sandbox),
+                              self.description.run_id, self.run.path / "worktrees")
         self.description.executor = self.ray.describe()
         if not req.parallel:
             req.parallel = self.ray.slots

@@ -77,7 +77,9 @@ class LocalExecutor:
             create_worktree(spec.codebase, paths.worktree)
         except WorkspaceError as exc:
             return finish(record, t0, status=ERROR, reason=f"worktree: {exc}")
-        paths.config_dir = make_config_dir(spec.config_key or spec.run_id, spec.key.slug)
+        # A model URL (the scripted model, or the gateway that holds the login itself): no login inside.
+        paths.config_dir = make_config_dir(spec.config_key or spec.run_id, spec.key.slug,
+                                           copy_login=spec.model_base_url is None)
         request = agent_request(spec, paths, record.session_id or str(uuid.uuid4()))
         outcome = self._start_agent(spec, request)
         record.agent_wall_s = round(outcome.wall_s, 3)

@@ -74,6 +74,7 @@ def options_json(req: Any) -> dict[str, Any]:
         "budget_usd": req.budget_usd, "parallel": req.parallel, "retries": req.retries, "watch": req.watch,
         "keep_worktrees": req.keep_worktrees, "permission_mode": "acceptEdits", "sequential": req.sequential,
         "max_trials": req.max_trials, "decision_metric": req.decision_metric,
+        "sandbox": getattr(getattr(req, "sandbox", None), "level", None),
         "executor": req.executor, "ray_address": req.ray_address, "api_concurrency": req.api_concurrency,
         "api_rate_per_min": req.api_rate_per_min,
     }

@@ -14,8 +14,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from popkit_bench.execution.executor import Confinement as Confine
 from popkit_bench.execution.verification import run_verification
 from popkit_bench.record.trial_record import VerificationResult
+from popkit_bench.sandbox.confine import Confinement
+from popkit_bench.sandbox.probe import LEVEL_BWRAP, SandboxChoice
 from popkit_bench.tasks.spec import TaskSpec
 from popkit_bench.workspace.codebase import prepare_codebase
 from popkit_bench.workspace.git import GitError, git
@@ -88,8 +91,11 @@ def _check_play(path: Path) -> tuple[str | None, str | None]:
     return None, None
 
 
-def check_task(task: TaskSpec, work_dir: Path, *, keep: bool = False) -> TaskCheck:
-    """Run the discrimination check of one task inside `work_dir` (its own run folder)."""
+def check_task(task: TaskSpec, work_dir: Path, *, keep: bool = False, sandbox: SandboxChoice | None = None) -> TaskCheck:
+    """Run the discrimination check of one task inside `work_dir` (its own run folder).
+
+    `sandbox` at level bwrap: verification runs confined, as in a trial (only the worktree writable).
+    """
     result = TaskCheck(task.id, run_dir=work_dir)
     result.problems, result.notes = check_companions(task)
     tree = work_dir / "worktrees" / task.id
@@ -99,38 +105,42 @@ def check_task(task: TaskSpec, work_dir: Path, *, keep: bool = False) -> TaskChe
     except (GitError, WorkspaceError) as exc:
         result.problems.append(f"workspace: {exc}")
         return result
+    confine = None
+    if sandbox is not None and sandbox.level == LEVEL_BWRAP:
+        confine = Confinement(bwrap=sandbox.binary, hidden=[work_dir], network=task.network)
     try:
-        result.before = run_verification(task, tree)
+        result.before = run_verification(task, tree, confine)
         if all(r.passed for r in result.before):
             result.problems.append("verification passes on the initial state: the task does not discriminate")
         if task.solution_path is not None:
-            _apply_and_verify(task, tree, result)
+            _apply_and_verify(task, tree, result, confine)
     finally:
         if not keep:
             remove_worktree(codebase, tree)
     return result
 
 
-def _apply_and_verify(task: TaskSpec, tree: Path, result: TaskCheck) -> None:
+def _apply_and_verify(task: TaskSpec, tree: Path, result: TaskCheck, confine: Confine | None) -> None:
     assert task.solution_path is not None
     try:
         git("apply", "--whitespace=nowarn", str(task.solution_path.resolve()), cwd=tree)
     except GitError as exc:
         result.problems.append(f"solution does not apply: {exc}")
         return
-    result.after = run_verification(task, tree)
+    result.after = run_verification(task, tree, confine)
     failed = [r.command for r in result.after if not r.passed]
     if failed:
         result.problems.append("verification fails after the solution: " + ", ".join(failed))
 
 
-def check_tasks(tasks: list[TaskSpec], *, keep: bool = False, base_dir: Path | None = None) -> list[TaskCheck]:
+def check_tasks(tasks: list[TaskSpec], *, keep: bool = False, base_dir: Path | None = None,
+                sandbox: SandboxChoice | None = None) -> list[TaskCheck]:
     """Check every task, each in a fresh temporary folder (kept when `keep`)."""
     results = []
     for task in tasks:
         work_dir = Path(tempfile.mkdtemp(prefix=f"popkit-check-{task.id}-", dir=base_dir))
         try:
-            results.append(check_task(task, work_dir, keep=keep))
+            results.append(check_task(task, work_dir, keep=keep, sandbox=sandbox))
         finally:
             if not keep:
                 shutil.rmtree(work_dir, ignore_errors=True)

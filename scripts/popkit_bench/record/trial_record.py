@@ -106,6 +106,19 @@ class EarlierAttempt:
 
 
 @dataclass
+class GatewayUsage:
+    """What the model gateway counted for the trial's token (every request: hooks and nested claude too)."""
+
+    requests: int = 0
+    tokens: dict[str, int] = field(default_factory=dict)
+    cost_usd: float | None = field(default=None, metadata=meta("at list price; null for a model without one"))
+    cost_null_reason: str | None = None
+    retries: int = field(default=0, metadata=meta("429/529/overloaded answers retried by the gateway"))
+    refused: int = field(default=0, metadata=meta("requests refused because a budget was spent"))
+    cross_check_note: str | None = field(default=None, metadata=meta("set when Claude Code's own totals differ"))
+
+
+@dataclass
 class TrialRecord:
     """One finished (or interrupted) trial."""
 
@@ -147,6 +160,9 @@ class TrialRecord:
         "run --reuse: the earlier trial this record was copied from (trial_dir is then that trial's folder)"))
     tampered_paths: list[str] = field(default_factory=list, metadata=meta(
         "protected paths of the task the trial changed (restored before verification; status tampered)"))
+    sandbox: str | None = field(default=None, metadata=meta("the sandbox level the trial ran in: bwrap or none"))
+    network: str | None = field(default=None, metadata=meta("what the trial could reach: gateway or full"))
+    gateway: GatewayUsage | None = field(default=None, metadata=meta("the model gateway's count for this trial"))
     node: str | None = field(default=None, metadata=meta("the cluster node that ran the trial (--executor ray): "
                                                          "address/node id"))
 

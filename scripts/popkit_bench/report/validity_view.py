@@ -71,6 +71,8 @@ def criterion_numbers(cid: str, numbers: Any) -> str:
     if cid == "trials_completed":
         return "; ".join(f"{arm}: {c.get('usable')}/{c.get('requested')} usable ({c.get('completed')} completed, "
                          f"{c.get('failed')} failed)" for arm, c in numbers.items() if isinstance(c, dict))
+    if cid == "sandbox":
+        return "sandbox levels: " + (_pairs(numbers.get("levels")) or "none recorded")
     return flat_numbers(numbers)
 
 

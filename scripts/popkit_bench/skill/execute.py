@@ -8,7 +8,7 @@ trial its worktree is graded against the eval's assertions and its run folder wr
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,9 @@ from popkit_bench.execution.spec import TrialSettings, TrialSpec
 from popkit_bench.planning.plan import Arm, Plan, TrialKey, make_plan, plan_from_json
 from popkit_bench.record.rundir import RunDir, RunLock, utc_now
 from popkit_bench.record.trial_record import ERROR, TrialRecord
+from popkit_bench.sandbox.executor import ConfinedExecutor
+from popkit_bench.sandbox.probe import LEVEL_NONE, SandboxChoice
+from popkit_bench.sandbox.runtime import SandboxRuntime
 from popkit_bench.skill.checks import LlmJudge, TrialOutput, grade
 from popkit_bench.skill.config import BenchmarkConfig
 from popkit_bench.skill.evals import EvalCase, EvalSet
@@ -62,6 +65,7 @@ class IterationRequest:
     timeout_s: float | None = None
     retries: int = 1
     budget_usd: float | None = None
+    sandbox: SandboxChoice = field(default_factory=lambda: SandboxChoice(LEVEL_NONE, LEVEL_NONE))
     executor: str = "local"  # or "ray": each trial a Ray task (execution/ray/)
     ray_options: Any = None  # execution.ray.session.RayOptions with --executor ray
 
@@ -217,17 +221,21 @@ class IterationSetup:
         progress.message(f"plan: {len(self.tasks)} eval(s) x {len(self.arms)} arms x {self.req.config.trials_per_eval}"
                          f" trials = {len(self.plan.keys)} trials ({todo} to run)"
                          + (" with the scripted model" if endpoint else ""))
-        executor, ray_session, parallel = self.executor(progress)
+        runtime = SandboxRuntime(self.req.sandbox, run_dir=self.run.path, claude_binary=self.binary,
+                                 scripted=endpoint is not None, run_budget_usd=self.req.budget_usd)
+        executor, ray_session, parallel = self.executor(progress, runtime)
         options = ScheduleOptions(parallel=parallel, retries=self.req.retries, budget_usd=self.req.budget_usd,
                                   resume_hint=f"popkit-bench skill run {self.req.config.path} "
                                               f"--iteration {iteration_number(self.req.iteration)} --resume")
         scheduler = Scheduler(self.run, executor, self.spec_maker(endpoint), options, progress,
-                              after_trial=self.grader(endpoint))
+                              after_trial=self.grader(endpoint, runtime))
         try:
             if endpoint is not None:
                 endpoint.start()
+            runtime.start()
             return scheduler.run(self.plan)
         finally:
+            runtime.stop()
             if endpoint is not None:
                 endpoint.stop()
             remove_worktrees(self.run.path, set())
@@ -235,14 +243,17 @@ class IterationSetup:
             if ray_session is not None:
                 ray_session.close()
 
-    def executor(self, progress: LineProgress) -> tuple[Any, Any, int]:
-        """(executor, Ray session or None, trials at once): local, or on the cluster's trial slots."""
+    def executor(self, progress: LineProgress, runtime: SandboxRuntime) -> tuple[Any, Any, int]:
+        """(executor, Ray session or None, trials at once): confined here by `runtime`, or on the cluster's
+        trial slots (each node confines its trials at the run's sandbox level)."""
         parallel = self.req.parallel or self.req.config.parallel
+        root = self.run.path / "worktrees"
         if self.req.executor != "ray":
-            return LocalExecutor(self.run.path / "worktrees"), None, max(1, parallel)
+            local = ConfinedExecutor(runtime, lambda confinement: LocalExecutor(root, confinement=confinement))
+            return local, None, max(1, parallel)
         from popkit_bench.execution.ray.session import RaySession
 
-        session = RaySession(self.req.ray_options, self.run_id, self.run.path / "worktrees")
+        session = RaySession(replace(self.req.ray_options, sandbox=runtime.level), self.run_id, root)
         progress.message(session.summary())
         return session.executor, session, max(1, self.req.parallel or session.slots)
 
@@ -262,7 +273,7 @@ class IterationSetup:
 
         return spec_for
 
-    def grader(self, endpoint: Any) -> Any:
+    def grader(self, endpoint: Any, runtime: SandboxRuntime | None = None) -> Any:
         """The scheduler's after_trial: rehearsal.json, then grade the worktree and write the run folder."""
         cfg = self.req.config
 
@@ -275,7 +286,7 @@ class IterationSetup:
                 from popkit_bench.skill.llm_grader import make_judge
 
                 judge = make_judge(cfg.llm_grader, self.binary, trial_dir / "grader", self.config_key,
-                                   endpoint=endpoint, expected_output=case.expected_output)
+                                   endpoint=endpoint, expected_output=case.expected_output, runtime=runtime)
             try:
                 finish_trial(self.req.iteration, self.run, key, record, case, judge)
             except Exception as exc:  # grading must not stop the other trials: record and exclude this one

@@ -30,15 +30,21 @@ Look at the files here if needed. Reply with only one JSON object, no other text
 
 
 def make_judge(cfg: GraderConfig, binary: Path, work_dir: Path, run_id: str, *, endpoint: Any = None,
-               expected_output: str | None = None) -> LlmJudge:
-    """A judge that runs one headless Claude Code session per `llm` assertion, read-only tools only."""
+               expected_output: str | None = None, runtime: Any = None) -> LlmJudge:
+    """A judge that runs one headless Claude Code session per `llm` assertion, read-only tools only.
+
+    With `runtime` (sandbox.runtime.SandboxRuntime) the grader runs like a trial: confined, and reaching the
+    model only through the gateway with a token of its own (it reads the trial's untrusted outputs)."""
     def judge(assertion: Assertion, output: TrialOutput) -> tuple[bool | None, str]:
         key = f"grader-{uuid.uuid4().hex[:12]}"
         base_url = None
         if endpoint is not None:
             task = SimpleNamespace(id="llm-grader", play_path=cfg.rehearsal_play, verification=())
             base_url = endpoint.base_url_for(key, task, None)
-        config_dir = make_config_dir(run_id, key)
+        access = runtime.open_trial(key, upstream=base_url) if runtime is not None else None
+        if access is not None:
+            base_url = access.base_url
+        config_dir = make_config_dir(run_id, key, copy_login=access is None)
         work_dir.mkdir(parents=True, exist_ok=True)
         stream = work_dir / f"{key}.stream.jsonl"
         expected = f"What success looks like: {expected_output}\n" if expected_output else ""
@@ -50,9 +56,11 @@ def make_judge(cfg: GraderConfig, binary: Path, work_dir: Path, run_id: str, *, 
             model=cfg.model, permission_mode="default", allowed_tools=GRADER_TOOLS, base_url=base_url,
         )
         try:
-            outcome = run_claude(binary, request)
+            outcome = run_claude(binary, request, confinement=access.wrapper if access is not None else None)
         finally:
             remove_config_dir(config_dir)
+            if access is not None:
+                runtime.close_trial(access, None)
         if outcome.timed_out:
             return None, f"not graded: the grader timed out after {cfg.timeout_seconds:.0f} s"
         result = load_stream_json(stream).result

@@ -20,7 +20,10 @@ REQUIRED = ("id", "category", "description", "codebase", "initial_state", "user_
 OPTIONAL = (
     "expected_outcomes", "timeout_seconds", "difficulty", "tags", "shell",
     "responses", "play", "solution", "verification_timeout_seconds", "protected_paths", "allow_external_codebase",
+    "network",
 )
+# `network`: what a confined trial may reach. gateway = only the model gateway (default); full = any host.
+NETWORK_MODES = ("gateway", "full")
 DEFAULT_TIMEOUT_S = 600
 DEFAULT_VERIFICATION_TIMEOUT_S = 300
 
@@ -59,6 +62,7 @@ class TaskSpec:
     solution_path: Path | None = None
     protected_paths: tuple[str, ...] = ()  # restored from the task's ref before verification
     allow_external_codebase: bool = False  # a non-git codebase folder outside the task's folder may be copied
+    network: str = "gateway"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -164,7 +168,7 @@ def _check_keys(data: dict[str, Any], fail: Any) -> None:
 
 
 def _optional_fields(data: dict[str, Any], fail: Any) -> dict[str, Any]:
-    """expected_outcomes, timeout_seconds, difficulty and tags, validated (TaskSpec keyword arguments)."""
+    """expected_outcomes, timeout_seconds, difficulty, tags and network, validated (TaskSpec keyword arguments)."""
     outcomes = data.get("expected_outcomes") or []
     if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
         raise fail("expected_outcomes", "must be a list of strings", "a YAML list of text items")
@@ -182,8 +186,12 @@ def _optional_fields(data: dict[str, Any], fail: Any) -> dict[str, Any]:
     allow_external = data.get("allow_external_codebase", False)
     if not isinstance(allow_external, bool):
         raise fail("allow_external_codebase", "must be true or false", "a boolean")
+    network = data.get("network", "gateway")
+    if network not in NETWORK_MODES:
+        raise fail("network", f"invalid network {network!r}", " or ".join(NETWORK_MODES))
     return {"expected_outcomes": tuple(outcomes), "timeout_seconds": int(timeout), "difficulty": difficulty,
-            "tags": tuple(tags), "protected_paths": protected, "allow_external_codebase": allow_external}
+            "tags": tuple(tags), "protected_paths": protected, "allow_external_codebase": allow_external,
+            "network": network}
 
 
 def _verification(value: Any, default_shell: bool, fail: Any) -> list[VerificationCommand]:

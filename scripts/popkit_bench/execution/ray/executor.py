@@ -8,6 +8,7 @@ retries a trial whose node failed (`node: ...` reasons are infrastructure failur
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
@@ -36,9 +37,11 @@ class RayExecutor:
 
     name = "ray"
 
-    def __init__(self, *, worktree_root: Path | None = None, gate: Any = None, num_cpus: float = 1.0) -> None:
+    def __init__(self, *, worktree_root: Path | None = None, gate: Any = None, num_cpus: float = 1.0,
+                 sandbox: str = "none") -> None:
         self.worktree_root = worktree_root  # where a kept worktree is re-created on the driver
         self.gate = gate
+        self.sandbox = sandbox  # the run's level: the node confines the trial (node_sandbox.py)
         self.num_cpus = num_cpus
         self.bundles = BundleStore()
         self.inputs = InputStore()
@@ -83,7 +86,8 @@ class RayExecutor:
                 self._task = ray.remote(max_retries=0)(run_on_node)
         task = self._task.options(num_cpus=self.num_cpus, resources={SLOT_RESOURCE: 1},
                                   scheduling_strategy=self.strategy())
-        ref = task.remote(spec.to_json(), self.bundles.ref_for(spec.codebase), self.inputs.inputs_for(spec),
+        confined = dataclasses.replace(spec, settings=dataclasses.replace(spec.settings, sandbox=self.sandbox))
+        ref = task.remote(confined.to_json(), self.bundles.ref_for(spec.codebase), self.inputs.inputs_for(spec),
                           self.gate, lease)
         try:
             while not ray.wait([ref], timeout=0.5)[0]:

@@ -21,6 +21,7 @@ class RayOptions:
     api_concurrency: int | None = None  # Claude Code sessions at once, whole cluster (None: = trial slots)
     api_rate_per_min: float | None = None  # session starts per minute, whole cluster (None: no limit)
     local_slots: int | None = None  # trial slots of a local Ray (no address)
+    sandbox: str = "none"  # the run's sandbox level; each node confines its trials at this level
 
 
 class RaySession:
@@ -39,7 +40,7 @@ class RaySession:
                                       "(see deploy/ray/README.md)")
         concurrency = options.api_concurrency or self.slots
         self.gate = start_gate(run_id, concurrency, options.api_rate_per_min)
-        self.executor = RayExecutor(worktree_root=worktree_root, gate=self.gate)
+        self.executor = RayExecutor(worktree_root=worktree_root, gate=self.gate, sandbox=options.sandbox)
 
     def summary(self) -> str:
         """One progress line: where the trials run and under which API limits."""
@@ -58,6 +59,7 @@ class RaySession:
             "api_concurrency": self.options.api_concurrency or self.slots,
             "api_rate_per_min": self.options.api_rate_per_min,
             "api_gate": self.gate_stats(),
+            "sandbox": self.options.sandbox,
         }
         return {**self.executor.describe(), **data}
 

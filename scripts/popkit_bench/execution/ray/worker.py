@@ -90,7 +90,10 @@ def execute_here(work: Work, stop: threading.Event) -> dict[str, Any]:
             thread.join(60)
             raise
         if "record" not in result:
-            return {"infra_error": f"{NODE_FAILURE_PREFIX} the trial's harness failed: {result.get('error')}"}
+            error = str(result.get("error") or "")
+            if error.startswith(f"NodeSandboxError: {NODE_FAILURE_PREFIX}"):
+                return {"infra_error": error.split(": ", 1)[1]}
+            return {"infra_error": f"{NODE_FAILURE_PREFIX} the trial's harness failed: {error}"}
         return {"record": result["record"], "archive": pack(trial_dir), "worktree": result.get("worktree")}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -101,8 +104,8 @@ def run_on_node(spec_json: dict[str, Any], bundle: bytes, inputs: dict[str, Any]
     """The body of the Ray task: {"node", "record", "archive", "gate_wait_s"} or {"node", "infra_error"}."""
     import ray
 
-    from popkit_bench.execution.local import LocalExecutor
     from popkit_bench.execution.ray.gate import acquire
+    from popkit_bench.execution.ray.node_sandbox import run_here
 
     node = this_node()
     spec = TrialSpec.from_json(spec_json)
@@ -112,7 +115,7 @@ def run_on_node(spec_json: dict[str, Any], bundle: bytes, inputs: dict[str, Any]
 
     def work(scratch: Path, trial_dir: Path, stop: threading.Event) -> dict[str, Any]:
         local = localize(spec, bundle, inputs, scratch, binary, ray.get)
-        record = LocalExecutor(scratch / "worktrees").run(local, trial_dir, stop).to_json()
+        record = run_here(local, scratch, trial_dir, stop).to_json()
         kept = scratch / "worktrees" / spec.key.slug
         worktree = pack_worktree(kept) if spec.settings.keep_worktree and kept.is_dir() else None
         return {"record": record, "worktree": worktree}

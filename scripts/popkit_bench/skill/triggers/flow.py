@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from popkit_bench.agent.cli_locator import cli_version, find_claude
 from popkit_bench.errors import InputError
 from popkit_bench.execution.progress import make_progress
 from popkit_bench.record.rundir import default_run_dir, utc_now
+from popkit_bench.sandbox.probe import LEVEL_NONE, SandboxChoice
 from popkit_bench.skill.jsonio import write_json
 from popkit_bench.skill.triggers.config import TriggerConfig, load_trigger_config
 from popkit_bench.skill.triggers.document import RunFacts, build_document
@@ -39,6 +40,7 @@ class TriggersRequest:
     retries: int = 1
     budget_usd: float | None = None
     json: bool = False
+    sandbox: SandboxChoice = field(default_factory=lambda: SandboxChoice(LEVEL_NONE, LEVEL_NONE))
 
 
 @dataclass
@@ -105,7 +107,7 @@ def run_triggers(req: TriggersRequest) -> TriggersOutcome:
         config=cfg, queries=queries, queries_file=req.queries.resolve(), installations=installs, runs=req.runs,
         out_dir=out_dir, binary=binary, progress=progress, rehearsal=req.rehearsal, parallel=settings["parallel"],
         timeout_s=settings["timeout_s"], max_turns=req.max_turns, seed=req.seed, retries=req.retries,
-        budget_usd=req.budget_usd, resume_hint=resume_hint(req, out_dir),
+        budget_usd=req.budget_usd, resume_hint=resume_hint(req, out_dir), sandbox=req.sandbox,
     ))
     facts = RunFacts(skill_name=cfg.skill.name, config=cfg.path, queries_file=req.queries.resolve(), runs=req.runs,
                      rehearsal=req.rehearsal, claude_code={"binary": str(binary), "version": cli_version(binary)},

@@ -8,7 +8,7 @@ timeouts and a budget. Observations are read back from the trial folders, so a r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,9 @@ from popkit_bench.execution.spec import TrialSettings, TrialSpec
 from popkit_bench.planning.plan import Arm, Plan, TrialKey, make_plan, plan_from_json
 from popkit_bench.record.rundir import RunDir, RunLock, utc_now
 from popkit_bench.record.trial_record import TrialRecord
+from popkit_bench.sandbox.executor import ConfinedExecutor
+from popkit_bench.sandbox.probe import LEVEL_NONE, SandboxChoice
+from popkit_bench.sandbox.runtime import SandboxRuntime
 from popkit_bench.skill.triggers.config import TriggerConfig
 from popkit_bench.skill.triggers.detect import EXCLUDED, Observation, observe_trial
 from popkit_bench.skill.triggers.install import Installation, variant_codebase
@@ -51,6 +54,7 @@ class TriggerTrials:
     retries: int = 1
     budget_usd: float | None = None
     resume_hint: str | None = None
+    sandbox: SandboxChoice = field(default_factory=lambda: SandboxChoice(LEVEL_NONE, LEVEL_NONE))
 
 
 def run_trials(req: TriggerTrials) -> Observations:
@@ -125,13 +129,18 @@ class TriggerSetup:
         options = ScheduleOptions(parallel=max(1, req.parallel), retries=req.retries, budget_usd=req.budget_usd,
                                   resume_hint=req.resume_hint)
         after = endpoint.after_trial if endpoint is not None else None
-        scheduler = Scheduler(self.run, LocalExecutor(self.run.path / "worktrees"), self.spec_maker(endpoint),
-                              options, req.progress, after_trial=after)
+        runtime = SandboxRuntime(req.sandbox, run_dir=self.run.path, claude_binary=req.binary,
+                                 scripted=endpoint is not None, run_budget_usd=req.budget_usd)
+        root = self.run.path / "worktrees"
+        executor = ConfinedExecutor(runtime, lambda confinement: LocalExecutor(root, confinement=confinement))
+        scheduler = Scheduler(self.run, executor, self.spec_maker(endpoint), options, req.progress, after_trial=after)
         try:
             if endpoint is not None:
                 endpoint.start()
+            runtime.start()
             return scheduler.run(self.plan)
         finally:
+            runtime.stop()
             if endpoint is not None:
                 endpoint.stop()
             remove_worktrees(self.run.path, set())
