@@ -91,6 +91,8 @@ def test_demo_on_two_nodes_has_the_verdict_shape_of_a_local_run(ray_cluster: Loc
     run_json = json.loads((on_ray / "run.json").read_text())
     assert run_json["executor"]["name"] == "ray" and sum(run_json["executor"]["trials_per_node"].values()) == 4
     assert run_json["options"]["executor"] == "ray"
+    # each node confined its trials at the run's sandbox level (bwrap where it can start: CI installs it)
+    assert {r["sandbox"] for r in finals} == {run_json["options"]["sandbox"]} == {run_json["executor"]["sandbox"]}
     gate = run_json["executor"]["api_gate"]  # every session took a lease of the run's one API gate
     assert gate["granted"] == 4 and gate["peak"] <= gate["max_concurrent"] == 2 and gate["held"] == 0
     report = next((tmp_path / "reports").glob("*.md")).read_text()
