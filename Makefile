@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 
 $(VENV)/.installed: pyproject.toml | links
 	$(PYTHON) -m venv "$(VENV_REAL)"
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,ray]'
 	touch $@
 
 env: $(VENV)/.installed

@@ -33,7 +33,7 @@ DEFAULT_REPORT_DIR = Path("docs") / "benchmark" / "results"
 RESUMABLE = {"timeout": "timeout_s", "max_turns": "max_turns", "max_budget_usd": "max_budget_usd",
              "model": None, "retries": "retries", "budget_usd": "budget_usd", "max_trials": "max_trials",
              "decision_metric": "decision_metric", "keep_worktrees": "keep_worktrees", "watch": "watch",
-             "sequential": "sequential"}
+             "sequential": "sequential"}  # --executor and its options: executor_fields
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,6 +92,40 @@ def add_run_options(parser: argparse.ArgumentParser, *, trials_default: int = 3)
     parser.add_argument("--redact", action="append", default=[], type=redact_pattern, metavar="REGEX",
                         help="also redact text matching REGEX (RE2 syntax) from the reports; repeatable")
     add_sandbox_option(parser)
+    add_executor_options(parser)
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """Where trials run: here, or across a Ray cluster (run, demo and skill run)."""
+    parser.add_argument("--executor", choices=("local", "ray"), default=None,
+                        help="local (default): trials run on this machine; ray: each trial is a Ray task on a "
+                             "node of a cluster (needs the `ray` extra)")
+    parser.add_argument("--ray-address", metavar="ADDR",
+                        help="with --executor ray: the cluster's head (HOST:PORT or ray://HOST:PORT); "
+                             "default: start a local Ray on this machine")
+    parser.add_argument("--api-concurrency", type=positive_int, metavar="N",
+                        help="with --executor ray: Claude Code sessions at once over the whole cluster "
+                             "(default: the cluster's trial slots)")
+    parser.add_argument("--api-rate", type=float, metavar="PER_MIN",
+                        help="with --executor ray: session starts per minute over the whole cluster (default: no limit)")
+
+
+def executor_fields(args: argparse.Namespace, stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """RunRequest fields of --executor and its options (a resume takes the stored ones unless given again)."""
+    stored = stored or {}
+    if getattr(args, "executor", None) == "local":
+        stored = {}  # resuming a Ray run here: none of its cluster options apply
+    fields = {"executor": getattr(args, "executor", None) or stored.get("executor") or "local",
+              "ray_address": getattr(args, "ray_address", None) or stored.get("ray_address"),
+              "api_concurrency": getattr(args, "api_concurrency", None) or stored.get("api_concurrency"),
+              "api_rate_per_min": getattr(args, "api_rate", None) or stored.get("api_rate_per_min")}
+    if fields["executor"] != "ray" and any(fields[k] for k in ("ray_address", "api_concurrency", "api_rate_per_min")):
+        raise InputError("--ray-address, --api-concurrency and --api-rate need --executor ray",
+                         expected="--executor ray --ray-address HOST:PORT")
+    if fields["executor"] == "ray" and getattr(args, "watch", False):
+        raise InputError("--watch opens a window per trial on this machine; not with --executor ray",
+                         expected="--executor local --watch, or --executor ray without --watch")
+    return fields
 
 
 def positive_int(text: str) -> int:
@@ -115,10 +149,13 @@ def positive_float(text: str) -> float:
     return value
 
 
-def choose_parallel(args: argparse.Namespace) -> int:
-    """--parallel, else the default from CPUs and free memory (said on stderr)."""
+def choose_parallel(args: argparse.Namespace, executor: str | None = None) -> int:
+    """--parallel, else the default from CPUs and free memory (said on stderr); with --executor ray, 0: the
+    cluster's trial slots (known once connected)."""
     if args.parallel:
         return int(args.parallel)
+    if (executor or getattr(args, "executor", None)) == "ray":
+        return 0
     value = default_parallel()
     print(f"popkit-bench: --parallel {value} (default from CPU count and free memory)", file=sys.stderr)
     return value
@@ -140,9 +177,10 @@ def build_request(args: argparse.Namespace, label_default: str) -> RunRequest:
     run_dir = args.run_dir or default_run_dir(DEFAULT_RUNS_DIR, label)
     if args.max_trials and not args.sequential:
         raise InputError("--max-trials needs --sequential", expected="--sequential --trials B --max-trials N")
+    where = executor_fields(args)
     return RunRequest(
         tasks=tasks, plugins=plugins, trials=args.trials or args.trials_default, run_dir=Path(run_dir).resolve(),
-        rehearsal=args.rehearsal, parallel=choose_parallel(args), seed=args.seed or 0, timeout_s=args.timeout,
+        rehearsal=args.rehearsal, parallel=choose_parallel(args, where["executor"]), seed=args.seed or 0, timeout_s=args.timeout,
         max_turns=args.max_turns, max_budget_usd=args.max_budget_usd, model=args.model,
         keep_worktrees=args.keep_worktrees, claude_bin=args.claude_bin, json_progress=args.json,
         argv=sys.argv[1:], retries=1 if args.retries is None else max(0, args.retries), budget_usd=args.budget_usd,
@@ -150,7 +188,7 @@ def build_request(args: argparse.Namespace, label_default: str) -> RunRequest:
         decision_metric=args.decision_metric or "tokens_total", watch=args.watch,
         runs_dirs=[DEFAULT_RUNS_DIR, Path(run_dir).resolve().parent], arms=arms,
         reuse=[Path(p).resolve() for p in args.reuse],
-        sandbox=sandbox_for(args.sandbox, watch=args.watch),
+        sandbox=sandbox_for(args.sandbox, watch=args.watch), **where,
     )
 
 
@@ -183,9 +221,10 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
         given = getattr(args, flag, None)
         stored = info.get("model") if key is None else options.get(key)
         chosen[flag] = given if given not in (None, False) else stored
+    where = executor_fields(args, options)
     return RunRequest(
         tasks=tasks, plugins=plugins, trials=args.trials or trials, run_dir=run_dir,
-        rehearsal=bool(info.get("rehearsal")) or args.rehearsal, parallel=choose_parallel(args),
+        rehearsal=bool(info.get("rehearsal")) or args.rehearsal, parallel=choose_parallel(args, where["executor"]),
         seed=int(info.get("seed") or 0) if args.seed is None else args.seed, timeout_s=chosen["timeout"],
         max_turns=chosen["max_turns"], max_budget_usd=chosen["max_budget_usd"], model=chosen["model"],
         keep_worktrees=bool(chosen["keep_worktrees"]),
@@ -195,7 +234,7 @@ def resume_request(args: argparse.Namespace) -> RunRequest:
         decision_metric=chosen["decision_metric"] or "tokens_total", watch=bool(chosen["watch"]),
         runs_dirs=[DEFAULT_RUNS_DIR, run_dir.parent], arms=arms,
         reuse=[Path(p).resolve() for p in args.reuse],
-        sandbox=sandbox_for(args.sandbox, watch=bool(chosen["watch"])),
+        sandbox=sandbox_for(args.sandbox, watch=bool(chosen["watch"])), **where,
     )
 
 

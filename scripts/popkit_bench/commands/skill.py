@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from popkit_bench.commands.run import positive_float, positive_int
+from popkit_bench.commands.run import add_executor_options, executor_fields, positive_float, positive_int
 from popkit_bench.errors import EXIT_GATE_FAILED, EXIT_INSUFFICIENT_DATA, InputError
 from popkit_bench.sandbox.options import add_sandbox_option, sandbox_for
 from popkit_bench.skill.flow import BENCHMARK, Outcome, build, report_only
@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="an eval with no graded assertion does not fail the gate (left out of the pass rate)")
     run.add_argument("--json", action="store_true", help="machine-readable progress events")
     add_sandbox_option(run)
+    add_executor_options(run)
     run.set_defaults(func=cmd_run)
 
     agg = verbs.add_parser("aggregate", help="write benchmark.json from <workspace>/iteration-<N> run folders")
@@ -118,10 +119,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         parallel=args.parallel, seed=args.seed, keep_worktrees=args.keep_worktrees,
         progress=make_progress(total, as_json=args.json, label=iteration.name), timeout_s=args.timeout,
         retries=max(0, args.retries), budget_usd=args.budget_usd, sandbox=sandbox_for(args.sandbox),
+        **skill_executor(args),
     ))
     outcome = build(iteration, cfg.skill_name, thresholds=cfg.thresholds, previous=cfg.previous_benchmark,
                     gate=True, allow_regressions=args.allow_regressions, allow_ungraded=args.allow_ungraded)
     return present(outcome, gated=True)
+
+
+def skill_executor(args: argparse.Namespace) -> dict:
+    """IterationRequest fields of --executor ray and its options."""
+    fields = executor_fields(args)
+    if fields["executor"] != "ray":
+        return {}
+    from popkit_bench.execution.ray.session import RayOptions
+
+    return {"executor": "ray", "ray_options": RayOptions(fields["ray_address"], fields["api_concurrency"],
+                                                          fields["api_rate_per_min"], local_slots=args.parallel)}
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:

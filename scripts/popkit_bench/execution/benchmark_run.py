@@ -88,6 +88,10 @@ class RunRequest:
     arms: ArmsFile | None = None  # --arms; None: a baseline plus one arm per plugin (--plugin-dir)
     reuse: list[Path] = field(default_factory=list)  # --reuse: earlier run folders whose matching arms count
     sandbox: SandboxChoice = field(default_factory=lambda: SandboxChoice(LEVEL_NONE, LEVEL_NONE))
+    executor: str = "local"  # "local" or "ray" (each trial a Ray task; parallel 0 = the cluster's trial slots)
+    ray_address: str | None = None
+    api_concurrency: int | None = None
+    api_rate_per_min: float | None = None
 
 
 class BenchmarkRun:
@@ -108,6 +112,7 @@ class BenchmarkRun:
         self.sequential: SequentialOptions | None = None
         self.stop = threading.Event()
         self.digests = take_digests(request.tasks)  # checked before each trial starts (a changed task stops the run)
+        self.ray: Any = None  # the RaySession with --executor ray
 
     def execute(self) -> list[TrialRecord]:
         """Run every planned trial that has no final record yet; return all records of the run."""
@@ -142,6 +147,8 @@ class BenchmarkRun:
                 self._clean_after_interrupt()
             remove_config_root(self.config_key)
             progress.close()
+            if self.ray is not None:
+                self.ray.close()
 
     def prepare(self) -> tuple[Path, Plan, Any]:
         """Resolve the CLI, codebases and model endpoint; write run.json; return the plan."""
@@ -217,6 +224,8 @@ class BenchmarkRun:
     def write_state(self, state: ScheduleState) -> None:
         """run.json: what was asked, the environment, and how the run went so far."""
         existing = self.run.read_run_json() or {}
+        if self.ray is not None:
+            self.description.executor = self.ray.describe()
         self.run.write_run_json(run_json(self.description, state, self.sequential, existing))
 
     def spec_maker(self, binary: Path, endpoint: Any) -> Any:
@@ -244,6 +253,8 @@ class BenchmarkRun:
     def executor(self, progress: LineProgress, runtime: SandboxRuntime) -> Executor:
         """The local executor (with a terminal window per trial under --watch), confined by `runtime`:
         the sandbox level of the run and the model gateway."""
+        if self.request.executor == "ray":  # the nodes confine each trial at the run's sandbox level
+            return self.ray_executor(progress, runtime.level)
         runner = None
         if self.request.watch:
             from popkit_bench.watch.window_runner import WindowRunner, window_support
@@ -257,6 +268,20 @@ class BenchmarkRun:
         root = self.run.path / "worktrees"
         return ConfinedExecutor(runtime, lambda confinement: LocalExecutor(root, agent_runner=runner,
                                                                             confinement=confinement))
+
+    def ray_executor(self, progress: LineProgress, sandbox: str) -> Executor:
+        """Connect to the cluster; without --parallel, run as many trials at once as it has trial slots."""
+        from popkit_bench.execution.ray.session import RayOptions, RaySession
+
+        req = self.request
+        self.ray = RaySession(RayOptions(req.ray_address, req.api_concurrency, req.api_rate_per_min,
+                                         local_slots=req.parallel or default_parallel(), sandbox=sandbox),
+                              self.description.run_id, self.run.path / "worktrees")
+        self.description.executor = self.ray.describe()
+        if not req.parallel:
+            req.parallel = self.ray.slots
+        progress.message(self.ray.summary())
+        return self.ray.executor
 
     def schedule_options(self, plan: Plan, progress: LineProgress, recovered: str | None) -> ScheduleOptions:
         """Say what will run (and what it may cost), and how."""

@@ -48,11 +48,12 @@ class LineProgress:
         elapsed = time.monotonic() - self.started_at
         eta = elapsed / self.done * (self.total - self.done) if self.done else None
         reason = f" ({record.status_reason})" if record.status_reason else ""
+        where = f" on {record.node}" if record.node else ""
         text = (f"[{self.done}/{self.total}] done  {key.task_id} {key.arm} #{key.trial} "
-                f"{record.status}{reason} {record.wall_s or 0:.1f}s"
+                f"{record.status}{reason} {record.wall_s or 0:.1f}s{where}"
                 f" | elapsed {elapsed:.0f}s" + (f" eta {eta:.0f}s" if eta is not None else ""))
         self._emit(text, {"event": "trial_end", **key.to_json(), "status": record.status,
-                          "reason": record.status_reason, "wall_s": record.wall_s,
+                          "reason": record.status_reason, "wall_s": record.wall_s, "node": record.node,
                           "done": self.done, "total": self.total, "elapsed_s": round(elapsed, 1)})
 
     def close(self) -> None:
@@ -87,6 +88,7 @@ class RichProgress(LineProgress):
 
         self.console = Console(file=self.stream)
         self.by_arm: Counter[str] = Counter()
+        self.by_node: Counter[str] = Counter()  # --executor ray: trials done per node
         self.running = 0
         self._bar = _Bar(TextColumn("[bold]{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
                          TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
@@ -97,7 +99,9 @@ class RichProgress(LineProgress):
     def detail(self) -> str:
         arms = ", ".join(f"{arm} {n}" for arm, n in sorted(self.by_arm.items())) or "none yet"
         failures = sum(self.by_status[s] for s in NOT_COMPLETED_STATUSES)
-        return f"  done per arm: {arms} | running {self.running} | not completed {failures}"
+        nodes = " | per node: " + ", ".join(f"{node} {n}" for node, n in sorted(self.by_node.items())) \
+            if self.by_node else ""
+        return f"  done per arm: {arms} | running {self.running} | not completed {failures}{nodes}"
 
     def _refresh(self) -> None:
         self._bar.update(self._task, completed=self.done, total=self.total)
@@ -116,9 +120,12 @@ class RichProgress(LineProgress):
             self.running = max(0, self.running - 1)
             self.by_status[str(record.status)] += 1
             self.by_arm[key.arm] += 1
+            if record.node:
+                self.by_node[record.node] += 1
         if record.status != COMPLETED:
             reason = f" ({record.status_reason})" if record.status_reason else ""
-            self.message(f"{key.task_id} {key.arm} #{key.trial}: {record.status}{reason}")
+            where = f" on {record.node}" if record.node else ""
+            self.message(f"{key.task_id} {key.arm} #{key.trial}: {record.status}{reason}{where}")
         self._refresh()
 
     def close(self) -> None:

@@ -28,6 +28,7 @@ class RunDescription:
     claude: dict[str, Any] = field(default_factory=dict)
     codebases: dict[str, Codebase] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # arms setup: fingerprints, reuse, arm_cli, arms_file
+    executor: dict[str, Any] = field(default_factory=lambda: {"name": "local"})  # with ray: the cluster's nodes
 
 
 def run_json(desc: RunDescription, state: ScheduleState, sequential: SequentialOptions | None,
@@ -57,6 +58,7 @@ def run_json(desc: RunDescription, state: ScheduleState, sequential: SequentialO
         "environment": {"python": sys.version.split()[0], "platform": platform.platform(),
                         "machine": platform.machine()},
         **desc.extra,
+        "executor": desc.executor,
     }
     if sequential is not None and (req.sequential or sequential.looks):
         data["sequential"] = sequential.to_json()
@@ -73,6 +75,8 @@ def options_json(req: Any) -> dict[str, Any]:
         "keep_worktrees": req.keep_worktrees, "permission_mode": "acceptEdits", "sequential": req.sequential,
         "max_trials": req.max_trials, "decision_metric": req.decision_metric,
         "sandbox": getattr(getattr(req, "sandbox", None), "level", None),
+        "executor": req.executor, "ray_address": req.ray_address, "api_concurrency": req.api_concurrency,
+        "api_rate_per_min": req.api_rate_per_min,
     }
 
 

@@ -163,6 +163,8 @@ class TrialRecord:
     sandbox: str | None = field(default=None, metadata=meta("the sandbox level the trial ran in: bwrap or none"))
     network: str | None = field(default=None, metadata=meta("what the trial could reach: gateway or full"))
     gateway: GatewayUsage | None = field(default=None, metadata=meta("the model gateway's count for this trial"))
+    node: str | None = field(default=None, metadata=meta("the cluster node that ran the trial (--executor ray): "
+                                                         "address/node id"))
 
     @property
     def key(self) -> tuple[str, str, int | None]:

@@ -16,7 +16,8 @@ from popkit_bench.rehearsal.messages import USAGE_KEYS
 from popkit_bench.rehearsal.when import WHEN_KEYS, Condition, RequestView, make_condition
 
 GENERIC_VARIANT = "generic-play"  # the generic play's variant: reports label trials that ran it
-PLAY_KEYS = {"play", "variants", "turns", "subagent_turns", "final_text", "fail_first", "usage_jitter"}
+PLAY_KEYS = {"play", "variants", "turns", "subagent_turns", "final_text", "fail_first", "usage_jitter",
+             "turn_delay_s"}
 FAIL_KEYS = {"requests", "status", "after"}
 VARIANT_KEYS = {"name", "when", "turns"}
 TURN_KEYS = {"text", "tool_calls", "usage"}
@@ -84,6 +85,7 @@ class Play:
     source: str | None = None
     fail_first: FailFirst | None = None
     usage_jitter: float = 0.0  # each usage number varies by up to +-this fraction, per session and turn
+    turn_delay_s: float = 0.0  # the server waits this long before each main-loop reply (a slow API turn)
 
     def select(self, first_request: Mapping[str, Any]) -> Variant | None:
         """The first variant whose `when` matches the session's first main-loop request."""
@@ -183,7 +185,10 @@ class _Parser:
         jitter = data.get("usage_jitter", 0.0)
         if isinstance(jitter, bool) or not isinstance(jitter, (int, float)) or not 0 <= jitter <= 0.5:
             raise self.fail("usage_jitter", f"must be a fraction from 0 to 0.5, got {jitter!r}", "e.g. 0.1")
-        return Play(name, variants, subagent, final, self.source, fail, float(jitter))
+        delay = data.get("turn_delay_s", 0.0)
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 600:
+            raise self.fail("turn_delay_s", f"must be seconds from 0 to 600, got {delay!r}", "e.g. 2.5")
+        return Play(name, variants, subagent, final, self.source, fail, float(jitter), float(delay))
 
     def fail_first(self, value: Any) -> FailFirst:
         value = self.mapping(value, "fail_first", FAIL_KEYS)

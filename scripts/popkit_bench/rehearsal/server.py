@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -143,7 +144,10 @@ class RehearsalServer:
         return play.fail_first.status
 
     def messages(self, key: str, headers: Mapping[str, str], body: dict[str, Any]) -> tuple[str, bytes]:
-        """(content type, body) for POST /v1/messages."""
+        """(content type, body) for POST /v1/messages (after the play's `turn_delay_s` for a main-loop turn)."""
+        delay = self.director(key).play.turn_delay_s
+        if delay > 0 and classify(headers, body) == MAIN:
+            time.sleep(delay)
         reply, served = self.director(key).reply(headers, body)
         with self._lock:
             self._served.setdefault(key, Served()).replies.append(served)

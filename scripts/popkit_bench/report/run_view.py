@@ -126,6 +126,21 @@ def stopping(run: RunData) -> list[str]:
     return lines
 
 
+def node_rows(run: RunData, info: dict[str, Any]) -> list[tuple[str, str]]:
+    """With --executor ray: the cluster's address and each node with the trials it ran (from the records)."""
+    executor = info.get("executor") if isinstance(info.get("executor"), dict) else {}
+    counts: dict[str, int] = {}
+    for record in run.records:
+        if record.get("node"):
+            counts[str(record["node"])] = counts.get(str(record["node"]), 0) + 1
+    if not counts and executor.get("name") != "ray":
+        return []
+    rows = [("Executor", f"ray, cluster {executor.get('address') or 'local Ray'}")]
+    nodes = ", ".join(f"{node} ({n} trial{'s' if n != 1 else ''})" for node, n in sorted(counts.items()))
+    rows.append(("Nodes", nodes or "no trial recorded a node"))
+    return rows
+
+
 def environment(run: RunData, analysis: dict[str, Any] | None) -> list[dict[str, str]]:
     """Label / value pairs: Claude Code, model, plugins, codebases, seed, options, machine."""
     info = run.run_json or {}
@@ -162,6 +177,7 @@ def environment(run: RunData, analysis: dict[str, Any] | None) -> list[dict[str,
     env = info.get("environment") if isinstance(info.get("environment"), dict) else {}
     if env:
         rows.append(("Machine", ", ".join(f"{k} {v}" for k, v in env.items())))
+    rows += node_rows(run, info)
     if info.get("popkit_bench_version"):
         rows.append(("popkit-bench version", str(info["popkit_bench_version"])))
     if info.get("argv"):

@@ -8,7 +8,7 @@ trial its worktree is graded against the eval's assertions and its run folder wr
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,8 @@ class IterationRequest:
     retries: int = 1
     budget_usd: float | None = None
     sandbox: SandboxChoice = field(default_factory=lambda: SandboxChoice(LEVEL_NONE, LEVEL_NONE))
+    executor: str = "local"  # or "ray": each trial a Ray task (execution/ray/)
+    ray_options: Any = None  # execution.ray.session.RayOptions with --executor ray
 
 
 def previous_skill(cfg: BenchmarkConfig, iteration: Path) -> Path:
@@ -219,14 +221,12 @@ class IterationSetup:
         progress.message(f"plan: {len(self.tasks)} eval(s) x {len(self.arms)} arms x {self.req.config.trials_per_eval}"
                          f" trials = {len(self.plan.keys)} trials ({todo} to run)"
                          + (" with the scripted model" if endpoint else ""))
-        options = ScheduleOptions(parallel=max(1, self.req.parallel or self.req.config.parallel),
-                                  retries=self.req.retries, budget_usd=self.req.budget_usd,
-                                  resume_hint=f"popkit-bench skill run {self.req.config.path} "
-                                              f"--iteration {iteration_number(self.req.iteration)} --resume")
         runtime = SandboxRuntime(self.req.sandbox, run_dir=self.run.path, claude_binary=self.binary,
                                  scripted=endpoint is not None, run_budget_usd=self.req.budget_usd)
-        root = self.run.path / "worktrees"
-        executor = ConfinedExecutor(runtime, lambda confinement: LocalExecutor(root, confinement=confinement))
+        executor, ray_session, parallel = self.executor(progress, runtime)
+        options = ScheduleOptions(parallel=parallel, retries=self.req.retries, budget_usd=self.req.budget_usd,
+                                  resume_hint=f"popkit-bench skill run {self.req.config.path} "
+                                              f"--iteration {iteration_number(self.req.iteration)} --resume")
         scheduler = Scheduler(self.run, executor, self.spec_maker(endpoint), options, progress,
                               after_trial=self.grader(endpoint, runtime))
         try:
@@ -240,19 +240,36 @@ class IterationSetup:
                 endpoint.stop()
             remove_worktrees(self.run.path, set())
             progress.close()
+            if ray_session is not None:
+                ray_session.close()
+
+    def executor(self, progress: LineProgress, runtime: SandboxRuntime) -> tuple[Any, Any, int]:
+        """(executor, Ray session or None, trials at once): confined here by `runtime`, or on the cluster's
+        trial slots (each node confines its trials at the run's sandbox level)."""
+        parallel = self.req.parallel or self.req.config.parallel
+        root = self.run.path / "worktrees"
+        if self.req.executor != "ray":
+            local = ConfinedExecutor(runtime, lambda confinement: LocalExecutor(root, confinement=confinement))
+            return local, None, max(1, parallel)
+        from popkit_bench.execution.ray.session import RaySession
+
+        session = RaySession(replace(self.req.ray_options, sandbox=runtime.level), self.run_id, root)
+        progress.message(session.summary())
+        return session.executor, session, max(1, self.req.parallel or session.slots)
 
     def spec_maker(self, endpoint: Any) -> Any:
         cfg = self.req.config
         settings = TrialSettings(timeout_s=self.req.timeout_s or cfg.timeout_seconds, model=cfg.model,
                                  keep_worktree=True)
         tested = tuple(a.plugin_name for a in self.arms.values() if a.plugin_name)
+        version = cli_version(self.binary)
 
         def spec_for(key: TrialKey) -> TrialSpec:
             task, arm = self.tasks[key.task_id], self.arms[key.arm]
             url = endpoint.base_url_for(key.slug, task, arm) if endpoint else None
             return TrialSpec(run_id=self.run_id, key=key, task=task, arm=arm, codebase=self.codebases[key.task_id],
                              settings=settings, tested_plugins=tested, model_base_url=url,
-                             config_key=self.config_key, claude_bin=self.binary)
+                             config_key=self.config_key, claude_bin=self.binary, claude_version=version)
 
         return spec_for
 
