@@ -18,6 +18,7 @@ from popkit_bench.execution.arm_purity import Forbidden
 from popkit_bench.execution.arms_setup import ArmsSetup, journal_reused, prepare_arms
 from popkit_bench.execution.executor import Executor
 from popkit_bench.execution.local import LocalExecutor
+from popkit_bench.execution.model_access import ModelAccess
 from popkit_bench.execution.progress import LineProgress, make_progress
 from popkit_bench.execution.recovery import config_key, recover, remove_config_root, remove_worktrees
 from popkit_bench.execution.run_json import RunDescription, run_json
@@ -125,24 +126,19 @@ class BenchmarkRun:
 
     def _execute(self) -> list[TrialRecord]:
         cleanup = recover(self.run, self.config_key, keep=self._kept_worktrees())
-        binary, plan, endpoint = self.prepare()
+        binary, plan = self.prepare()
         progress = self.progress or make_progress(len(plan.keys), as_json=self.request.json_progress,
                                                   label=self.description.run_id)
-        runtime = SandboxRuntime(self.request.sandbox, run_dir=self.run.path, claude_binary=binary,
-                                 scripted=endpoint is not None, run_budget_usd=self.request.budget_usd)
-        scheduler = Scheduler(self.run, self.executor(progress, runtime), self.spec_maker(binary, endpoint),
+        access = ModelAccess(rehearsal=self.request.rehearsal, sandbox=self.request.sandbox, run_dir=self.run.path,
+                             claude_binary=binary, budget_usd=self.request.budget_usd)
+        scheduler = Scheduler(self.run, self.executor(progress, access.runtime),
+                              self.spec_maker(binary, access.endpoint),
                               self.schedule_options(plan, progress, cleanup.summary()), progress,
-                              after_trial=endpoint.after_trial if endpoint else None, on_state=self.write_state,
-                              stop=self.stop)
+                              after_trial=access.after_trial, on_state=self.write_state, stop=self.stop)
         try:
-            if endpoint is not None:
-                endpoint.start()
-            runtime.start()
-            return scheduler.run(plan)
+            with access:
+                return scheduler.run(plan)
         finally:
-            runtime.stop()
-            if endpoint is not None:
-                endpoint.stop()
             if scheduler.stop.is_set():
                 self._clean_after_interrupt()
             remove_config_root(self.config_key)
@@ -150,8 +146,8 @@ class BenchmarkRun:
             if self.ray is not None:
                 self.ray.close()
 
-    def prepare(self) -> tuple[Path, Plan, Any]:
-        """Resolve the CLI, codebases and model endpoint; write run.json; return the plan."""
+    def prepare(self) -> tuple[Path, Plan]:
+        """Resolve the CLI and codebases; write run.json; return the CLI and the plan."""
         binary = find_claude(self.request.claude_bin)
         if binary is None or not binary.exists():
             raise InputError("Claude Code CLI not found",
@@ -163,13 +159,8 @@ class BenchmarkRun:
         self.setup = self.prepare_arms(binary)
         plan = self.initial_plan()
         self.journal_reused(plan)
-        endpoint = None
-        if self.request.rehearsal:
-            from popkit_bench.rehearsal.endpoint import RehearsalEndpoint
-
-            endpoint = RehearsalEndpoint()
         self.write_state(ScheduleState(plan))
-        return binary, plan, endpoint
+        return binary, plan
 
     def initial_plan(self) -> Plan:
         """The stored plan (a resume keeps its order) grown to what is asked, or a new seeded plan."""

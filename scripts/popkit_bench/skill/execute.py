@@ -15,6 +15,7 @@ from typing import Any
 from popkit_bench.agent.cli_locator import cli_version, find_claude
 from popkit_bench.errors import InputError
 from popkit_bench.execution.local import LocalExecutor
+from popkit_bench.execution.model_access import ModelAccess
 from popkit_bench.execution.progress import LineProgress
 from popkit_bench.execution.recovery import config_key, recover, remove_config_root, remove_worktrees
 from popkit_bench.execution.scheduler import ScheduleOptions, Scheduler
@@ -211,18 +212,14 @@ class IterationSetup:
 
     def schedule(self, progress: LineProgress) -> list[TrialRecord]:
         """Run the plan's unfinished trials; grade each as it ends."""
-        endpoint = None
-        if self.req.rehearsal:
-            from popkit_bench.rehearsal.endpoint import RehearsalEndpoint
-
-            endpoint = RehearsalEndpoint()
+        access = ModelAccess(rehearsal=self.req.rehearsal, sandbox=self.req.sandbox, run_dir=self.run.path,
+                             claude_binary=self.binary, budget_usd=self.req.budget_usd)
+        endpoint, runtime = access.endpoint, access.runtime
         todo = len(self.plan.keys) - len(self.run.finished_keys() & set(self.plan.keys))
         progress.message(f"iteration folder: {self.req.iteration}")
         progress.message(f"plan: {len(self.tasks)} eval(s) x {len(self.arms)} arms x {self.req.config.trials_per_eval}"
                          f" trials = {len(self.plan.keys)} trials ({todo} to run)"
                          + (" with the scripted model" if endpoint else ""))
-        runtime = SandboxRuntime(self.req.sandbox, run_dir=self.run.path, claude_binary=self.binary,
-                                 scripted=endpoint is not None, run_budget_usd=self.req.budget_usd)
         executor, ray_session, parallel = self.executor(progress, runtime)
         options = ScheduleOptions(parallel=parallel, retries=self.req.retries, budget_usd=self.req.budget_usd,
                                   resume_hint=f"popkit-bench skill run {self.req.config.path} "
@@ -230,14 +227,9 @@ class IterationSetup:
         scheduler = Scheduler(self.run, executor, self.spec_maker(endpoint), options, progress,
                               after_trial=self.grader(endpoint, runtime))
         try:
-            if endpoint is not None:
-                endpoint.start()
-            runtime.start()
-            return scheduler.run(self.plan)
+            with access:
+                return scheduler.run(self.plan)
         finally:
-            runtime.stop()
-            if endpoint is not None:
-                endpoint.stop()
             remove_worktrees(self.run.path, set())
             progress.close()
             if ray_session is not None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from popkit_bench.errors import InputError
 from popkit_bench.execution.local import LocalExecutor
+from popkit_bench.execution.model_access import ModelAccess
 from popkit_bench.execution.progress import LineProgress
 from popkit_bench.execution.recovery import config_key, recover, remove_config_root, remove_worktrees
 from popkit_bench.execution.scheduler import ScheduleOptions, Scheduler
@@ -23,7 +24,6 @@ from popkit_bench.record.rundir import RunDir, RunLock, utc_now
 from popkit_bench.record.trial_record import TrialRecord
 from popkit_bench.sandbox.executor import ConfinedExecutor
 from popkit_bench.sandbox.probe import LEVEL_NONE, SandboxChoice
-from popkit_bench.sandbox.runtime import SandboxRuntime
 from popkit_bench.skill.triggers.config import TriggerConfig
 from popkit_bench.skill.triggers.detect import EXCLUDED, Observation, observe_trial
 from popkit_bench.skill.triggers.install import Installation, variant_codebase
@@ -121,28 +121,18 @@ class TriggerSetup:
     def schedule(self) -> list[TrialRecord]:
         """Run the plan's unfinished sessions."""
         req = self.req
-        endpoint = None
-        if req.rehearsal:
-            from popkit_bench.rehearsal.endpoint import RehearsalEndpoint
-
-            endpoint = RehearsalEndpoint()
+        access = ModelAccess(rehearsal=req.rehearsal, sandbox=req.sandbox, run_dir=self.run.path,
+                             claude_binary=req.binary, budget_usd=req.budget_usd)
         options = ScheduleOptions(parallel=max(1, req.parallel), retries=req.retries, budget_usd=req.budget_usd,
                                   resume_hint=req.resume_hint)
-        after = endpoint.after_trial if endpoint is not None else None
-        runtime = SandboxRuntime(req.sandbox, run_dir=self.run.path, claude_binary=req.binary,
-                                 scripted=endpoint is not None, run_budget_usd=req.budget_usd)
         root = self.run.path / "worktrees"
-        executor = ConfinedExecutor(runtime, lambda confinement: LocalExecutor(root, confinement=confinement))
-        scheduler = Scheduler(self.run, executor, self.spec_maker(endpoint), options, req.progress, after_trial=after)
+        executor = ConfinedExecutor(access.runtime, lambda confinement: LocalExecutor(root, confinement=confinement))
+        scheduler = Scheduler(self.run, executor, self.spec_maker(access.endpoint), options, req.progress,
+                              after_trial=access.after_trial)
         try:
-            if endpoint is not None:
-                endpoint.start()
-            runtime.start()
-            return scheduler.run(self.plan)
+            with access:
+                return scheduler.run(self.plan)
         finally:
-            runtime.stop()
-            if endpoint is not None:
-                endpoint.stop()
             remove_worktrees(self.run.path, set())
             req.progress.close()
 
