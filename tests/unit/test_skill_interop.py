@@ -7,8 +7,9 @@ from pathlib import Path
 
 from skill_creator_schema import read_benchmark, read_workspace
 
+from popkit_bench.skill.creator_grading import creator_grading
 from popkit_bench.skill.flow import build
-from popkit_bench.skill.interop import CREATOR_BENCHMARK, creator_grading
+from popkit_bench.skill.interop import CREATOR_BENCHMARK
 from popkit_bench.skill.layout import write_run
 
 RECORD = {"status": "completed", "arm": "with_skill", "trial": 1, "tools": {"Bash": 2, "Read": 1},

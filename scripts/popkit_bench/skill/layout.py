@@ -9,6 +9,7 @@ from typing import Any
 
 from popkit_bench.errors import InputError
 from popkit_bench.record.trial_record import FAILED, NOT_COMPLETED_STATUSES
+from popkit_bench.skill.creator_grading import creator_grading
 from popkit_bench.skill.jsonio import write_json
 from popkit_bench.workspace.git import git
 
@@ -78,8 +79,6 @@ def write_run(folder: Path, *, record: dict[str, Any], grading: dict[str, Any] |
         "recordings": f"{run_root.name}/{record['trial_dir']}" if record.get("trial_dir") else None,
     })
     if grading is not None:
-        from popkit_bench.skill.interop import creator_grading  # interop reads this module's names
-
         write_json(folder / "grading.json", creator_grading(grading, record))
 
 
