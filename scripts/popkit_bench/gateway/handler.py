@@ -9,6 +9,7 @@ from typing import Any
 
 from popkit_bench.gateway.upstream import UpstreamError, send
 from popkit_bench.gateway.usage import UsageReader
+from popkit_bench.rehearsal.http_body import read_raw_body
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade", "host", "content-length"}
@@ -122,16 +123,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
         return headers
 
     def read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                chunk = self.rfile.read(size)
-                self.rfile.readline()
-                if size == 0:
-                    return b"".join(chunks)
-                chunks.append(chunk)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return read_raw_body(self)  # forwarded as sent (a gzip body stays gzip)
 
     def reply(self, status: int, payload: bytes) -> None:
         self.send_response(status)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from popkit_bench.rehearsal.director import Director
+from popkit_bench.rehearsal.http_body import read_raw_body
 from popkit_bench.rehearsal.messages import (
     encode_sse,
     error_json,
@@ -190,18 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send(status, "application/json", json.dumps(data).encode())
 
     def read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                chunk = self.rfile.read(size)
-                self.rfile.readline()
-                if size == 0:
-                    break
-                chunks.append(chunk)
-            raw = b"".join(chunks)
-        else:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw = read_raw_body(self)
         if (self.headers.get("Content-Encoding") or "").lower() == "gzip":
             raw = gzip.decompress(raw)
         return raw
