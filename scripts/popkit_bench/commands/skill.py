@@ -6,11 +6,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from popkit_bench.commands.run import add_executor_options, executor_fields, positive_float, positive_int
 from popkit_bench.errors import EXIT_GATE_FAILED, EXIT_INSUFFICIENT_DATA, InputError
 from popkit_bench.sandbox.options import add_sandbox_option, sandbox_for
 from popkit_bench.skill.flow import BENCHMARK, Outcome, build, report_only
+
+if TYPE_CHECKING:
+    from popkit_bench.planning.arms_file import ArmsFile
+    from popkit_bench.skill.config import BenchmarkConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     run = verbs.add_parser("run", help="run one iteration (with_skill vs baseline), aggregate, report, gate")
     run.add_argument("config", type=Path, help="benchmark config JSON")
+    run.add_argument("--arms", type=Path, metavar="ARMS.yml",
+                     help="arms file (docs/formats.md): its baseline arm loads only what the file gives it; every "
+                          "other arm gets its own configuration plus the skill under test; the first of those is "
+                          "benchmark.json's with_skill and the gated one. Not with baseline_type: previous; "
+                          "--resume uses the iteration's own arms")
     run.add_argument("--rehearsal", action="store_true", help="use the scripted model (no API key, no cost)")
     run.add_argument("--workspace", type=Path, help="workspace folder (default: config's, else <skill>-workspace)")
     run.add_argument("--iteration", type=positive_int, help="iteration number (default: the next one)")
@@ -112,18 +122,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         number = args.iteration or next_iteration(workspace)
     iteration = iteration_dir(workspace, number)
-    total = len(eval_set.evals) * 2 * cfg.trials_per_eval
+    arms = iteration_arms(args.arms, cfg, iteration)
+    total = len(eval_set.evals) * (len(arms.arms) if arms else 2) * cfg.trials_per_eval
     check_before_run(rehearsal=args.rehearsal, claude_bin=args.claude_bin, model=cfg.model)
     run_iteration(IterationRequest(
         config=cfg, eval_set=eval_set, iteration=iteration, rehearsal=args.rehearsal, claude_bin=args.claude_bin,
         parallel=args.parallel, seed=args.seed, keep_worktrees=args.keep_worktrees,
         progress=make_progress(total, as_json=args.json, label=iteration.name), timeout_s=args.timeout,
         retries=max(0, args.retries), budget_usd=args.budget_usd, sandbox=sandbox_for(args.sandbox),
-        **skill_executor(args),
+        arms_file=arms, **skill_executor(args),
     ))
     outcome = build(iteration, cfg.skill_name, thresholds=cfg.thresholds, previous=cfg.previous_benchmark,
                     gate=True, allow_regressions=args.allow_regressions, allow_ungraded=args.allow_ungraded)
     return present(outcome, gated=True)
+
+
+def iteration_arms(path: Path | None, cfg: BenchmarkConfig, iteration: Path) -> ArmsFile | None:
+    """The iteration's arms file (None: with_skill + baseline): the one it started with, else --arms (checked
+    against the config before anything runs; a started iteration refuses other arms)."""
+    from popkit_bench.planning.arms_file import load_arms_file
+    from popkit_bench.record.rundir import RunDir
+    from popkit_bench.skill.arms import check_arms_file, choose_arms
+    from popkit_bench.skill.layout import RUN_FOLDER
+
+    requested = load_arms_file(path) if path else None
+    run = RunDir(iteration / RUN_FOLDER)
+    arms = choose_arms(requested, run.read_run_json(), run.run_json_path)
+    if arms is not None:
+        check_arms_file(cfg, arms)
+    return arms
 
 
 def skill_executor(args: argparse.Namespace) -> dict:
@@ -213,6 +240,12 @@ def present(outcome: Outcome, *, gated: bool) -> int:
               f"avg duration {_fmt(base.get('avg_duration_seconds'))} s")
     print(f"improvement_ratio {_fmt(summary.get('improvement_ratio'))}, token_savings_ratio "
           f"{_fmt(summary.get('token_savings_ratio'))}, time_savings_ratio {_fmt(summary.get('time_savings_ratio'))}")
+    arms = bench.get("arms") or {}
+    for item in arms.get("treatments") or []:
+        got = item.get("summary") or {}
+        print(f"arm {item['arm']}{' (gated)' if item.get('gated') else ''} vs {arms['baseline']['arm']}: pass rate "
+              f"{_fmt(got.get('pass_rate'))}, avg tokens {_fmt(got.get('avg_tokens'))}, improvement_ratio "
+              f"{_fmt(item.get('improvement_ratio'))}, token_savings_ratio {_fmt(item.get('token_savings_ratio'))}")
     if outcome.comparison:
         regressions = outcome.comparison["regressions"]
         print(f"vs iteration {outcome.comparison['previous_iteration']}: {len(regressions)} regression(s), "

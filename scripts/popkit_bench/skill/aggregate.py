@@ -109,6 +109,15 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return round(numerator / denominator, 4)
 
 
+def ratios(ws: dict[str, Any] | None, base: dict[str, Any] | None) -> dict[str, float | None]:
+    """improvement_ratio, token_savings_ratio, time_savings_ratio of two summaries (null without both)."""
+    if ws is None or base is None:
+        return {"improvement_ratio": None, "token_savings_ratio": None, "time_savings_ratio": None}
+    return {"improvement_ratio": ratio(ws.get("pass_rate"), base["pass_rate"]),
+            "token_savings_ratio": ratio(ws.get("avg_tokens"), base["avg_tokens"]),
+            "time_savings_ratio": ratio(ws.get("avg_duration_seconds"), base["avg_duration_seconds"])}
+
+
 def thresholds_met(summary: dict[str, Any], thresholds: dict[str, float]) -> dict[str, bool | None]:
     """Each threshold: true/false, or null when it cannot be evaluated (e.g. no baseline). Equal passes."""
     ws, base = summary["with_skill"] or {}, summary["baseline"]
@@ -132,14 +141,16 @@ def _cmp(value: float | None, limit: float, op: str) -> bool | None:
     return value >= limit if op == ">=" else value <= limit
 
 
-def eval_entries(evals: list[EvalRuns], min_pass_rate: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
-                                                                    list[dict[str, Any]], set[str]]:
-    """per_eval entries, the with-skill and baseline blocks behind them, and the baseline configs seen."""
+def eval_entries(evals: list[EvalRuns], min_pass_rate: float, with_names: tuple[str, ...] = WITH_CONFIGS,
+                 base_names: tuple[str, ...] = BASELINE_CONFIGS) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                                                         list[dict[str, Any]], set[str]]:
+    """per_eval entries, the with-skill and baseline blocks behind them, and the baseline configs seen.
+    with_names / base_names: the run folders that are the skill and the baseline (the first one found)."""
     per_eval, ws_blocks, base_blocks = [], [], []
     baseline_names: set[str] = set()
     for item in evals:
-        ws = arm_block(pick(item, WITH_CONFIGS))
-        base_arm = pick(item, BASELINE_CONFIGS)
+        ws = arm_block(pick(item, with_names))
+        base_arm = pick(item, base_names)
         if base_arm:
             baseline_names.add(base_arm.config)
         base = arm_block(base_arm)
@@ -160,12 +171,18 @@ def eval_entries(evals: list[EvalRuns], min_pass_rate: float) -> tuple[list[dict
 
 def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] | None = None,
               timestamp: str | None = None, iteration_no: int | None = None) -> dict[str, Any]:
-    """benchmark.json for one iteration folder; InsufficientDataError when it holds no run at all."""
+    """benchmark.json for one iteration folder; InsufficientDataError when it holds no run at all. An iteration
+    run with --arms (skill/arms.py): its first treatment arm is `with_skill`, its baseline arm `baseline`, and
+    `arms` compares every treatment with the baseline."""
+    from popkit_bench.skill.arms import read_roles
+
     evals = load_iteration(iteration)
     if not evals or not any(arm.runs for e in evals for arm in e.arms.values()):
         raise InsufficientDataError(f"no eval-*/<config>/run-*/grading.json found in {iteration}")
     thresholds = dict(thresholds or DEFAULT_THRESHOLDS)
-    per_eval, ws_blocks, base_blocks, baseline_names = eval_entries(evals, thresholds["min_pass_rate"])
+    roles = read_roles(iteration)
+    names = ((roles.gated,), (roles.baseline,)) if roles else (WITH_CONFIGS, BASELINE_CONFIGS)
+    per_eval, ws_blocks, base_blocks, baseline_names = eval_entries(evals, thresholds["min_pass_rate"], *names)
     ws_summary, base_summary = summary_arm(ws_blocks), summary_arm(base_blocks)
     if ws_summary is None:
         excluded = sum(sum(b["excluded"].values()) for b in ws_blocks)
@@ -173,14 +190,10 @@ def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] 
                                     "nothing to benchmark")
     summary: dict[str, Any] = {"total_evals": len(evals), "with_skill": ws_summary, "baseline": base_summary}
     notes = []
+    summary.update(ratios(ws_summary, base_summary))
     if base_summary is None:
-        summary.update(improvement_ratio=None, token_savings_ratio=None, time_savings_ratio=None)
         notes.append("baseline missing: no baseline trial completed; with-skill results only, no ratios")
     else:
-        ws_s = ws_summary or {}
-        summary["improvement_ratio"] = ratio(ws_s.get("pass_rate"), base_summary["pass_rate"])
-        summary["token_savings_ratio"] = ratio(ws_s.get("avg_tokens"), base_summary["avg_tokens"])
-        summary["time_savings_ratio"] = ratio(ws_s.get("avg_duration_seconds"), base_summary["avg_duration_seconds"])
         if summary["improvement_ratio"] is None and base_summary["pass_rate"] == 0:
             notes.append("baseline pass rate is 0: improvement_ratio is undefined (null)")
         missing = [str(p["eval_id"]) for p in per_eval if p["baseline"] is None]
@@ -188,7 +201,7 @@ def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] 
             notes.append("no completed baseline trial for eval(s) " + ", ".join(missing))
     notes += eval_notes(per_eval)
     number = iteration_no if iteration_no is not None else iteration_number(iteration)
-    return {
+    bench = {
         "skill_name": skill_name,
         "iteration": number,
         "timestamp": timestamp or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -201,6 +214,11 @@ def aggregate(iteration: Path, skill_name: str, *, thresholds: dict[str, float] 
         "notes": notes,
         "statistics": statistics(ws_blocks, base_blocks, [p["eval_id"] for p in per_eval]),
     }
+    if roles is not None:
+        from popkit_bench.skill.arms_summary import arms_section
+
+        bench["arms"] = arms_section(evals, roles, thresholds)
+    return bench
 
 
 def eval_notes(per_eval: list[dict[str, Any]]) -> list[str]:

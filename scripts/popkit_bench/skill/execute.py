@@ -1,4 +1,5 @@
-"""Run one iteration's trials through the scheduler: each eval x {with_skill, baseline} x trials_per_eval.
+"""Run one iteration's trials through the scheduler: each eval x {with_skill, baseline} x trials_per_eval
+(or, with `--arms`, each eval x the arms file's arms, skill/arms.py).
 
 Every trial runs through the same executor as `run` (worktree, isolated claude, metrics, record); the
 scheduler gives the iteration a run lock, resume, interrupts, retries, timeouts and a budget. After each
@@ -14,18 +15,22 @@ from typing import Any
 
 from popkit_bench.agent.cli_locator import cli_version, find_claude
 from popkit_bench.errors import InputError
+from popkit_bench.execution.arm_purity import Forbidden
+from popkit_bench.execution.arms_setup import ArmsSetup, prepare_arms
 from popkit_bench.execution.local import LocalExecutor
 from popkit_bench.execution.model_access import ModelAccess
 from popkit_bench.execution.progress import LineProgress
 from popkit_bench.execution.recovery import config_key, recover, remove_config_root, remove_worktrees
 from popkit_bench.execution.scheduler import ScheduleOptions, Scheduler
 from popkit_bench.execution.spec import TrialSettings, TrialSpec
+from popkit_bench.planning.arms_file import ArmsFile
 from popkit_bench.planning.plan import Arm, Plan, TrialKey, make_plan, plan_from_json
 from popkit_bench.record.rundir import RunDir, RunLock, utc_now
 from popkit_bench.record.trial_record import ERROR, TrialRecord
 from popkit_bench.sandbox.executor import ConfinedExecutor
 from popkit_bench.sandbox.probe import LEVEL_NONE, SandboxChoice
 from popkit_bench.sandbox.runtime import SandboxRuntime
+from popkit_bench.skill.arms import SKILL_ARMS_KEY, SkillArms, skill_arms
 from popkit_bench.skill.checks import LlmJudge, TrialOutput, grade
 from popkit_bench.skill.config import BenchmarkConfig
 from popkit_bench.skill.evals import EvalCase, EvalSet
@@ -69,6 +74,7 @@ class IterationRequest:
     sandbox: SandboxChoice = field(default_factory=lambda: SandboxChoice(LEVEL_NONE, LEVEL_NONE))
     executor: str = "local"  # or "ray": each trial a Ray task (execution/ray/)
     ray_options: Any = None  # execution.ray.session.RayOptions with --executor ray
+    arms_file: ArmsFile | None = None  # --arms: the arms file's arms instead of with_skill + baseline
 
 
 def previous_skill(cfg: BenchmarkConfig, iteration: Path) -> Path:
@@ -85,13 +91,19 @@ def previous_skill(cfg: BenchmarkConfig, iteration: Path) -> Path:
                      expected="previous_skill_path in the config, or a previous iteration with a skill-snapshot/")
 
 
+def ensure_snapshot(cfg: BenchmarkConfig, iteration: Path) -> Path:
+    """The iteration's skill snapshot, taken now unless it exists (a resumed iteration keeps its skill)."""
+    snapshot = iteration / SNAPSHOT
+    if not (snapshot / "SKILL.md").is_file():
+        snapshot_skill(cfg.skill_path, snapshot)
+    return snapshot
+
+
 def make_arms(cfg: BenchmarkConfig, iteration: Path) -> list[Arm]:
     """with_skill loads the wrapped skill; the baseline loads nothing, or the wrapped previous version."""
     plugins = iteration / RUN_FOLDER / "plugins"
     base_skill = previous_skill(cfg, iteration) if cfg.baseline_type == "previous" else None
-    snapshot = iteration / SNAPSHOT
-    if not (snapshot / "SKILL.md").is_file():  # a resumed iteration keeps the skill it started with
-        snapshot_skill(cfg.skill_path, snapshot)
+    snapshot = ensure_snapshot(cfg, iteration)
     arms = [Arm(WITH_SKILL, (wrap_skill(snapshot, cfg.skill_name, cfg.skill_name, plugins / WITH_SKILL),),
                 cfg.skill_name)]
     if base_skill is None:
@@ -131,7 +143,7 @@ def eval_task(case: EvalCase, cfg: BenchmarkConfig, codebase: Codebase) -> TaskS
     )
 
 
-def write_metadata(iteration: Path, case: EvalCase, trials: int, arms: list[Arm]) -> None:
+def write_metadata(iteration: Path, case: EvalCase, trials: int, arms: list[Any]) -> None:
     write_json(iteration / case.folder_name / "eval_metadata.json", {
         "eval_id": case.id, "eval_name": case.name, "prompt": case.prompt,
         "expected_output": case.expected_output, "assertions": [a.to_json() for a in case.assertions],
@@ -167,11 +179,13 @@ class IterationSetup:
     run: RunDir
     config_key: str
     binary: Path
-    arms: dict[str, Arm]
+    arms: dict[str, Any]  # planning.plan.Arm, or ArmDefinition with --arms
     tasks: dict[str, TaskSpec]
     codebases: dict[str, Codebase]
     cases: dict[str, EvalCase]
     plan: Plan
+    skill_arms: SkillArms | None = None  # --arms
+    arms_setup: ArmsSetup | None = None  # --arms: each arm's CLI binary, fingerprints
 
     @classmethod
     def prepare(cls, req: IterationRequest, run: RunDir, key: str) -> IterationSetup:
@@ -180,15 +194,20 @@ class IterationSetup:
         if binary is None or not binary.exists():
             raise InputError("Claude Code CLI not found",
                              expected="`claude` on PATH, --claude-bin, or `make cli` to install the pinned version")
-        arms = {a.name: a for a in make_arms(cfg, iteration)}
+        chosen = None
+        if req.arms_file is not None:
+            chosen = skill_arms(cfg, req.arms_file, iteration, ensure_snapshot(cfg, iteration))
+        arms = {a.name: a for a in (chosen.arms if chosen else make_arms(cfg, iteration))}
         codebases = {c.folder_name: eval_codebase(c, run.path / "codebases") for c in req.eval_set.evals}
         tasks = {c.folder_name: eval_task(c, cfg, codebases[c.folder_name]) for c in req.eval_set.evals}
+        arms_setup = setup_arms(req, chosen, tasks, codebases, binary) if chosen else None
         for case in req.eval_set.evals:
             write_metadata(iteration, case, cfg.trials_per_eval, list(arms.values()))
         stored = (run.read_run_json() or {}).get("plan")
         plan = plan_from_json(stored, req.seed) if isinstance(stored, list) and stored else \
             make_plan(list(tasks), list(arms), cfg.trials_per_eval, req.seed)
-        setup = cls(req, run, key, binary, arms, tasks, codebases, {c.folder_name: c for c in req.eval_set.evals}, plan)
+        setup = cls(req, run, key, binary, arms, tasks, codebases, {c.folder_name: c for c in req.eval_set.evals}, plan,
+                    chosen, arms_setup)
         setup.write_run_json()
         return setup
 
@@ -208,7 +227,15 @@ class IterationSetup:
             "seed": req.seed, "options": {"timeout_s": req.timeout_s, "retries": req.retries,
                                           "budget_usd": req.budget_usd, "parallel": req.parallel},
             "claude_code": {"binary": str(self.binary), "version": cli_version(self.binary)},
+            **self.arms_json(),
         })
+
+    def arms_json(self) -> dict[str, Any]:
+        """run.json keys of --arms (none without): the arms file's arms and roles, each arm's CLI, fingerprints."""
+        if self.skill_arms is None or self.arms_setup is None:
+            return {}
+        keys = {k: v for k, v in self.arms_setup.run_json().items() if k not in ("arms", "reuse")}
+        return {**keys, SKILL_ARMS_KEY: self.skill_arms.to_json()}
 
     def schedule(self, progress: LineProgress) -> list[TrialRecord]:
         """Run the plan's unfinished trials; grade each as it ends."""
@@ -253,17 +280,33 @@ class IterationSetup:
         cfg = self.req.config
         settings = TrialSettings(timeout_s=self.req.timeout_s or cfg.timeout_seconds, model=cfg.model,
                                  keep_worktree=True)
-        tested = tuple(a.plugin_name for a in self.arms.values() if a.plugin_name)
-        version = cli_version(self.binary)
+        per_arm = self.arm_fields()
 
         def spec_for(key: TrialKey) -> TrialSpec:
             task, arm = self.tasks[key.task_id], self.arms[key.arm]
             url = endpoint.base_url_for(key.slug, task, arm) if endpoint else None
             return TrialSpec(run_id=self.run_id, key=key, task=task, arm=arm, codebase=self.codebases[key.task_id],
-                             settings=settings, tested_plugins=tested, model_base_url=url,
-                             config_key=self.config_key, claude_bin=self.binary, claude_version=version)
+                             settings=settings, model_base_url=url, config_key=self.config_key, **per_arm[arm.name])
 
         return spec_for
+
+    def arm_fields(self) -> dict[str, dict[str, Any]]:
+        """Per arm, the TrialSpec fields of purity and CLI: by default every arm's plugin is "under test";
+        with --arms (as `run`), each arm must not load what only the other arms load, and runs its own CLI."""
+        if self.arms_setup is None:
+            tested = tuple(a.plugin_name for a in self.arms.values() if a.plugin_name)
+            version = cli_version(self.binary)
+            return {name: {"tested_plugins": tested, "claude_bin": self.binary, "claude_version": version}
+                    for name in self.arms}
+        out = {}
+        for name, arm in self.arms.items():
+            other = Forbidden.of([a for a in self.arms.values() if a.name != name])
+            binary, version = self.arms_setup.binaries[name]
+            own = set(arm.loaded_plugin_names())
+            out[name] = {"tested_plugins": tuple(p for p in other.plugins if p not in own), "claude_bin": binary,
+                         "claude_version": version, "forbidden_skills": other.skills,
+                         "forbidden_mcp_servers": other.mcp_servers}
+        return out
 
     def grader(self, endpoint: Any, runtime: SandboxRuntime | None = None) -> Any:
         """The scheduler's after_trial: rehearsal.json, then grade the worktree and write the run folder."""
@@ -291,6 +334,17 @@ class IterationSetup:
             return record
 
         return after_trial
+
+
+def setup_arms(req: IterationRequest, chosen: SkillArms, tasks: dict[str, TaskSpec], codebases: dict[str, Codebase],
+               binary: Path) -> ArmsSetup:
+    """Each arm's CLI binary (a `claude_version` arm's is installed here) and the fingerprints, as `run` does."""
+    cfg = req.config
+    limits = {"timeout_s": req.timeout_s or cfg.timeout_seconds, "max_turns": None, "max_budget_usd": None,
+              "permission_mode": TrialSettings().permission_mode}
+    return prepare_arms(ArmsFile(chosen.arms, chosen.baseline, chosen.source.path), list(tasks.values()), codebases,
+                        default_binary=binary, default_version=cli_version(binary), run_model=cfg.model,
+                        sandbox=req.sandbox.level, limits=limits, rehearsal=req.rehearsal)
 
 
 def finish_trial(iteration: Path, run: RunDir, key: TrialKey, record: TrialRecord, case: EvalCase,

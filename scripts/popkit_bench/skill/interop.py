@@ -6,6 +6,10 @@
 - grading.json fields its aggregator reads: `expectations[]` {text, passed, evidence}, `summary`
   {passed, failed, total, pass_rate}, `timing.total_duration_seconds`, `execution_metrics`. A pass rate that
   cannot be computed (nothing graded) is left out, never written as 0 or null.
+
+An iteration run with `skill run --arms`: its first treatment arm's runs are written as configuration
+`with_skill` and its baseline arm's as `without_skill` (skill-creator knows only those names); the other
+treatment arms are left out and named in `notes` (benchmark.json `arms` has them).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from popkit_bench.skill.arms import read_roles
 from popkit_bench.skill.jsonio import write_json
 from popkit_bench.skill.layout import BASELINE_CONFIGS, WITH_CONFIGS
 
@@ -52,16 +57,27 @@ def _run_entry(run: Path, eval_id: Any, eval_name: str, config: str) -> dict[str
     }
 
 
+def configurations(iteration: Path) -> dict[str, str]:
+    """{run folder name: skill-creator configuration}: the known names as they are, or with --arms the gated
+    treatment arm as with_skill and the baseline arm as without_skill."""
+    roles = read_roles(iteration)
+    if roles is None:
+        return {name: name for name in WITH_CONFIGS + BASELINE_CONFIGS}
+    return {roles.gated: WITH_CONFIGS[0], roles.baseline: BASELINE_CONFIGS[0]}
+
+
 def collect_runs(iteration: Path) -> list[dict[str, Any]]:
     """Every graded run of an iteration folder as skill-creator `runs[]` items."""
     runs = []
+    names = configurations(iteration)
     for folder in sorted(p for p in iteration.glob("eval-*") if p.is_dir()):
         meta = _read(folder / "eval_metadata.json")
         eval_id = meta.get("eval_id", folder.name[len("eval-"):])
         name = str(meta.get("eval_name") or folder.name)
-        for config in sorted(p for p in folder.iterdir() if p.is_dir() and p.name in WITH_CONFIGS + BASELINE_CONFIGS):
+        for config in sorted((p for p in folder.iterdir() if p.is_dir() and p.name in names),
+                             key=lambda p: (names[p.name], p.name)):
             for run in sorted(config.glob("run-*")):
-                entry = _run_entry(run, eval_id, name, config.name)
+                entry = _run_entry(run, eval_id, name, names[config.name])
                 if entry is not None:
                     runs.append(entry)
     return runs
@@ -94,6 +110,17 @@ def run_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def arms_notes(bench: dict[str, Any]) -> list[str]:
+    """With --arms: which arms are with_skill and without_skill here, and which treatment arms are left out."""
+    arms = bench.get("arms")
+    if not isinstance(arms, dict):
+        return []
+    others = [t["arm"] for t in arms.get("treatments") or [] if not t.get("gated")]
+    note = (f"arms file: with_skill is arm {arms.get('gated')!r}, without_skill is the baseline arm "
+            f"{(arms.get('baseline') or {}).get('arm')!r}")
+    return [note + (f"; treatment arm(s) {', '.join(others)} are in benchmark.json `arms`, not here" if others else "")]
+
+
 def write_creator_benchmark(iteration: Path, bench: dict[str, Any], skill_path: str | None = None) -> Path:
     """skill-creator's benchmark.json schema for this iteration, as `skill-creator-benchmark.json`."""
     runs = collect_runs(iteration)
@@ -112,7 +139,8 @@ def write_creator_benchmark(iteration: Path, bench: dict[str, Any], skill_path: 
         },
         "runs": runs,
         "run_summary": run_summary(runs),
-        "notes": list(bench.get("notes") or []) + ([source["label"]] if source.get("label") else []),
+        "notes": list(bench.get("notes") or []) + ([source["label"]] if source.get("label") else [])
+        + arms_notes(bench),
     }
     path = iteration / CREATOR_BENCHMARK
     write_json(path, data)

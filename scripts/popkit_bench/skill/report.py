@@ -77,6 +77,39 @@ def per_eval_rows(bench: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def arms_rows(bench: dict[str, Any]) -> list[dict[str, str]]:
+    """With --arms: one row for the baseline arm, then one per treatment arm (none without an `arms` section)."""
+    arms = bench.get("arms")
+    if not isinstance(arms, dict):
+        return []
+    base = arms.get("baseline") or {}
+    rows = [_arm_row(base.get("arm"), "baseline", base.get("description"), base.get("summary") or {}, {}, None)]
+    for item in arms.get("treatments") or []:
+        role = "treatment, gated" if item.get("gated") else "treatment (not gated)"
+        rows.append(_arm_row(item["arm"], role, item.get("description"), item.get("summary") or {}, item,
+                             item.get("thresholds_met")))
+    return rows
+
+
+def _arm_row(name: Any, role: str, description: Any, summary: dict[str, Any], item: dict[str, Any],
+             met: dict[str, Any] | None) -> dict[str, str]:
+    failed = [k for k, v in (met or {}).items() if v is False]
+    checked = "-" if met is None else ("FAIL " + ", ".join(failed) if failed else "met")
+    return {"arm": str(name), "role": role, "adds": str(description or "-"), "pass": share(summary.get("pass_rate")),
+            "tokens": kilo(summary.get("avg_tokens")), "time": secs(summary.get("avg_duration_seconds")),
+            "improvement": times(item.get("improvement_ratio")) if item else "-",
+            "token_ratio": times(item.get("token_savings_ratio")) if item else "-",
+            "time_ratio": times(item.get("time_savings_ratio")) if item else "-", "thresholds": checked}
+
+
+def compared_arms(bench: dict[str, Any]) -> dict[str, str] | None:
+    """With --arms: {gated, baseline} arm names (the summary, per-eval detail and gate are the gated arm's)."""
+    arms = bench.get("arms")
+    if not isinstance(arms, dict):
+        return None
+    return {"gated": str(arms.get("gated")), "baseline": str((arms.get("baseline") or {}).get("arm"))}
+
+
 def variance_rows(bench: dict[str, Any]) -> list[dict[str, str]]:
     labels = {"high": "High", "medium": "Medium", "low": "Low (investigate)", "unreliable": "unreliable"}
     return [{"eval": f"eval-{i['eval_id']}", "pass_rate": share(i["with_skill"]["pass_rate"]),
@@ -124,7 +157,7 @@ def context(bench: dict[str, Any], comparison: dict[str, Any] | None, failures: 
         "summary_rows": summary_rows(bench, comparison), "per_eval_rows": per_eval_rows(bench),
         "variance_rows": variance_rows(bench), "recommendations": recommendations(bench, comparison, failures),
         "ratio_note": RATIO_NOTE, "pct": share, "baseline_label": bench.get("baseline_config") or "baseline",
-        "stats": bench.get("statistics"),
+        "stats": bench.get("statistics"), "arms_rows": arms_rows(bench), "compared": compared_arms(bench),
         "model_label": (bench.get("model_source") or {}).get("label"),
     }
 
