@@ -211,3 +211,28 @@ def test_default_iterations_have_no_arms_section(tmp_path: Path) -> None:
     bench = aggregate(it, "s")
     assert "arms" not in bench and bench["baseline_config"] == "without_skill"
     assert "### Arms" not in render_markdown(context(bench, None, [], False))
+
+
+def test_trial_purity_fields_per_arm_as_run_sets_them(tmp_path: Path) -> None:
+    """The baseline must not load the skill's plugin; each treatment must load it and its own parts, not another
+    arm's; a claude_version arm runs its own binary (resolved by prepare_arms)."""
+    from popkit_bench.execution.arms_setup import ArmsSetup
+    from popkit_bench.planning.plan import Plan
+    from popkit_bench.skill.execute import IterationSetup
+
+    cfg = load_config(setup_skill(tmp_path))
+    plugin(tmp_path, "extra", "extra-plugin")
+    text = ("arms:\n  - name: none\n  - name: skill\n  - name: plus\n    plugin_dirs: [extra]\n"
+            "    claude_version: 2.1.329\n")
+    chosen = skill_arms(cfg, load_arms_file(arms_file(tmp_path, text)), tmp_path / "iteration-1", tmp_path / "my-skill")
+    binaries = {"none": (Path("/cli/default"), "2.1.330"), "skill": (Path("/cli/default"), "2.1.330"),
+                "plus": (Path("/cli/old"), "2.1.329")}
+    setup = IterationSetup(None, None, "", Path("/cli/default"), {a.name: a for a in chosen.arms}, {}, {}, {},  # type: ignore[arg-type]
+                           Plan(), chosen, ArmsSetup(chosen.source, binaries, {}))
+    fields = setup.arm_fields()
+    assert fields["none"]["tested_plugins"] == ("my-skill", "extra-plugin")
+    assert fields["skill"]["tested_plugins"] == ("extra-plugin",)
+    assert fields["plus"]["tested_plugins"] == ()
+    assert fields["plus"]["claude_bin"] == Path("/cli/old") and fields["plus"]["claude_version"] == "2.1.329"
+    assert fields["skill"]["claude_bin"] == Path("/cli/default")
+    assert chosen.arms[2].loaded_plugin_names() == ["my-skill", "extra-plugin"]

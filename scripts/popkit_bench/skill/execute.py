@@ -303,7 +303,8 @@ class IterationSetup:
             other = Forbidden.of([a for a in self.arms.values() if a.name != name])
             binary, version = self.arms_setup.binaries[name]
             own = set(arm.loaded_plugin_names())
-            out[name] = {"tested_plugins": tuple(p for p in other.plugins if p not in own), "claude_bin": binary,
+            out[name] = {"tested_plugins": tuple(dict.fromkeys(p for p in other.plugins if p not in own)),
+                         "claude_bin": binary,
                          "claude_version": version, "forbidden_skills": other.skills,
                          "forbidden_mcp_servers": other.mcp_servers}
         return out
