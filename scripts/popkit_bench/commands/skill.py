@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     verbs = parser.add_subparsers(dest="skill_verb", metavar="SUBVERB")
     verbs.required = True
 
-    run = verbs.add_parser("run", help="run one iteration (with_skill vs baseline), aggregate, report, gate")
+    run = verbs.add_parser("run", help="run one iteration (with_skill vs baseline, or the arms of --arms), "
+                                       "aggregate, report, gate")
     run.add_argument("config", type=Path, help="benchmark config JSON")
     run.add_argument("--arms", type=Path, metavar="ARMS.yml",
                      help="arms file (docs/formats.md): its baseline arm loads only what the file gives it; every "
