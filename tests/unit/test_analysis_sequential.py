@@ -9,13 +9,14 @@ import pytest
 from scipy import stats
 
 from popkit_bench.analysis.futility import design_drift, futility_bounds
+from popkit_bench.analysis.one_sided import calibrated_design
 from popkit_bench.analysis.sequential import (
     SequentialPlan,
     boundaries,
     conditional_power,
     sequential_decision,
-    spent,
 )
+from popkit_bench.analysis.spending import spent
 
 
 def test_single_look_is_the_fixed_design() -> None:
@@ -144,3 +145,78 @@ def test_conditional_power_rule_is_still_available() -> None:
     assert decision.reason == "futility" and decision.futility_boundary is None
     with pytest.raises(ValueError):
         sequential_decision(same * 2, [v + 1 for v in same * 2], 2, SequentialPlan(20, 5, futility_rule="nope"))
+
+
+def _brownian_looks(fractions: tuple[float, ...], drift: float, paths: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    steps = rng.standard_normal((paths, len(fractions))) * np.sqrt(np.diff((0.0,) + fractions))
+    steps += drift * np.diff((0.0,) + fractions)
+    return np.cumsum(steps, axis=1) / np.sqrt(fractions)
+
+
+def _run_design(z: np.ndarray, design) -> tuple[float, float]:
+    """(rate of stops for a benefit, mean information fraction at the stop) of paths z under the design."""
+    alive = np.ones(len(z), dtype=bool)
+    benefit = np.zeros(len(z), dtype=bool)
+    at = np.ones(len(z))
+    for k, t in enumerate(design.fractions):
+        up = alive & (z[:, k] >= design.upper[k])
+        stop = up | (alive & (z[:, k] < design.lower[k]))
+        at[stop] = t
+        benefit |= up
+        alive &= ~stop
+    return float(benefit.mean()), float(at.mean())
+
+
+def test_one_sided_design_is_calibrated_to_its_power_and_alpha() -> None:
+    """The calibrated one-sided design: bounds meet at the last look; by Monte Carlo on Brownian motion, a
+    false benefit in alpha/2 of runs under no effect, power 1 - beta at its drift, and the expected trials the
+    design reports under both."""
+    fractions = tuple(k / 6 for k in range(1, 7))
+    design = calibrated_design(fractions, 0.05, 0.2, "linear", 1.0)
+    assert design.lower[-1] == design.upper[-1]
+    assert all(lo <= up for lo, up in zip(design.lower, design.upper, strict=True))
+    assert design.theta > design_drift(0.05, 0.2)  # a sequential design needs more information at most
+    assert 1.0 < 1 / design.equivalent_fixed_fraction < 1.4
+    null_rate, null_t = _run_design(_brownian_looks(fractions, 0.0, 300_000, 11), design)
+    power, effect_t = _run_design(_brownian_looks(fractions, design.theta, 300_000, 12), design)
+    assert null_rate == pytest.approx(0.025, abs=0.0015)
+    assert power == pytest.approx(0.80, abs=0.004)
+    assert null_t == pytest.approx(design.expected_fraction(False), abs=0.005)
+    assert effect_t == pytest.approx(design.expected_fraction(True), abs=0.005)
+
+
+def test_one_sided_decisions_benefit_regression_futility() -> None:
+    """Direction known: a clear benefit and a clear regression both stop; a flat result stops for futility
+    once the bound is above 0; the plan describes the fixed design of the same power."""
+    plan = SequentialPlan(max_trials=20, batch_size=5, direction="lower")
+    assert plan.uses_one_sided and plan.efficacy_spending == "linear"
+    base = [100, 101, 99, 102, 98, 100, 101, 99, 100, 102]
+    benefit = sequential_decision(base, [v - 20 for v in base], 2, plan)
+    assert benefit.reason == "efficacy" and benefit.better is True and "clear benefit" in benefit.message
+    regression = sequential_decision(base, [v + 20 for v in base], 2, plan)
+    assert regression.reason == "efficacy" and regression.better is False and "regression" in regression.message
+    flat = sequential_decision(base, list(base), 2, plan)
+    assert flat.reason == "futility" and flat.futility_boundary > 0
+    described = plan.describe()
+    assert described["design"] == "one-sided" and 14 < described["equivalent_fixed_n"] < 20
+    assert described["expected_trials_no_effect"] < described["expected_trials_design_effect"] < 20
+    two_sided = SequentialPlan(max_trials=20, batch_size=5, direction="lower", one_sided=False)
+    assert not two_sided.uses_one_sided and two_sided.describe()["design"] == "two-sided"
+
+
+def test_a_suite_is_tested_with_its_tasks_as_blocks() -> None:
+    """Three tasks at very different token levels, the treatment 5% lower on each: pooled over tasks the
+    difference drowns in the task levels; with the task as a block it is clear. The information fraction
+    counts trials per task (5 of 20 per arm and task = 0.25), not trials pooled over tasks."""
+    rng = np.random.default_rng(4)
+    levels = {"small": 1_000.0, "medium": 10_000.0, "large": 100_000.0}
+    base = {task: list(level * np.exp(rng.normal(0, 0.02, 5))) for task, level in levels.items()}
+    treat = {task: list(level * 0.95 * np.exp(rng.normal(0, 0.02, 5))) for task, level in levels.items()}
+    plan = SequentialPlan(max_trials=20, batch_size=5, scale="log", direction="lower")
+    blocked = sequential_decision(base, treat, 1, plan)
+    assert blocked.information_fraction == pytest.approx(0.25)
+    assert blocked.n_baseline == 15 and blocked.reason == "efficacy" and blocked.better is True
+    pooled = sequential_decision([v for vs in base.values() for v in vs], [v for vs in treat.values() for v in vs],
+                                 1, plan)
+    assert pooled.reason != "efficacy" and abs(pooled.z) < 1

@@ -1,12 +1,16 @@
 """Group-sequential stopping for `run --sequential`: after each batch, stop for a clear difference (alpha
-spending, Lan-DeMets O'Brien-Fleming type by default) or for futility (non-binding beta spending by default,
-see analysis/futility.py; or conditional power under the current trend), else continue up to max_trials.
-Naive "run until p < 0.05" is never done.
+spending) or for futility (beta spending), else continue up to max_trials. Naive "run until p < 0.05" is
+never done.
 
-Futility is tuned for the common case of a plugin that does not help: when the metric's better direction is
-known, the futility bound is one-sided (stop when the treatment is not trending better by enough); efficacy
-stays two-sided (a clear regression still stops as a clear difference). Non-binding: the efficacy bounds
-ignore futility, so the false-positive rate stays <= alpha whatever futility does.
+Two designs:
+- the metric's better direction is known (the common case: tokens, cost, time, pass rate): the one-sided
+  design of analysis/one_sided.py asks "does the treatment help?": a benefit stops at an upper bound that
+  spends alpha/2 (the false "better" rate of a two-sided fixed test at alpha; linear spending by default),
+  futility stops at a binding beta-spending bound, and the design is calibrated to power 1 - design_beta at
+  the effect a fixed design of `equivalent_fixed_n` trials per arm detects with the same power. A clear
+  regression still stops (two-sided alpha-spending bound on the other side, alpha/2).
+- direction unknown: two-sided efficacy (O'Brien-Fleming by default) and non-binding two-sided futility
+  (|z| below a beta-spending bound, analysis/futility.py), or conditional-power futility.
 
 Each look's test (Welch, or Boschloo for 0/1 outcomes) is turned into a z statistic through its p-value
 (z = Phi^-1(1 - p/2), signed by the difference), so the z-scale boundaries also hold at small n.
@@ -16,6 +20,7 @@ The function is pure: the scheduler (execution/sequential_looks.py) calls `seque
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,7 +30,10 @@ from scipy import optimize, special, stats
 
 from popkit_bench.analysis.futility import design_drift, futility_bounds
 from popkit_bench.analysis.hypothesis import welch
+from popkit_bench.analysis.one_sided import OneSidedDesign, calibrated_design, design_at
 from popkit_bench.analysis.proportions import binary_p_strict
+from popkit_bench.analysis.spending import spent
+from popkit_bench.analysis.stratified import stratified_test
 
 _GRID = 801  # points of the numerical integration per look
 _NO_STOP = 40.0  # a boundary that is never crossed (no alpha spent at this look)
@@ -35,8 +43,14 @@ _NO_STOP = 40.0  # a boundary that is never crossed (no alpha spent at this look
 class SequentialPlan:
     """How a sequential run is looked at. Trials counts are per arm.
 
-    spending: "obrien_fleming" (conservative early, near fixed-n power at the end) or "pocock".
-    futility (non-binding: it can only lower the false-positive rate), futility_rule:
+    spending: "obrien_fleming", "pocock" or "linear" (analysis/spending.py); None: "linear" for the one-sided
+    design, "obrien_fleming" for the two-sided one.
+    first_look: no test before this many trials per arm (a test of 1-2 trials per arm has almost no power and
+    would only spend alpha and beta); the last batch is always tested.
+    one_sided: the one-sided design (analysis/one_sided.py) is used when the direction is known, futility is
+    on and the rule is beta_spending (binding futility); with one_sided=False the non-binding two-sided rules
+    below apply in every case.
+    futility (two-sided design: non-binding, it can only lower the false-positive rate), futility_rule:
     - "beta_spending" (default): stop when the signed z (positive = better) is below a bound that spends
       futility_beta * t^futility_rho of probability under the effect a fixed design of max_trials per arm
       detects with power 1 - design_beta (one-sided when direction is known, |z| below it when unknown);
@@ -49,7 +63,7 @@ class SequentialPlan:
     max_trials: int
     batch_size: int
     alpha: float = 0.05
-    spending: str = "obrien_fleming"
+    spending: str | None = None
     futility: bool = True
     futility_power: float = 0.05
     futility_from: float | None = None
@@ -60,6 +74,36 @@ class SequentialPlan:
     futility_beta: float = 0.2
     futility_rho: float = 1.0
     design_beta: float = 0.2
+    one_sided: bool = True
+    first_look: int = 3
+
+    @property
+    def uses_one_sided(self) -> bool:
+        """True when the one-sided design decides (direction known, beta-spending futility on)."""
+        return (self.one_sided and self.direction in ("lower", "higher") and self.futility
+                and self.futility_rule == "beta_spending")
+
+    @property
+    def efficacy_spending(self) -> str:
+        return self.spending or ("linear" if self.uses_one_sided else "obrien_fleming")
+
+    def one_sided_design(self) -> OneSidedDesign:
+        """The calibrated one-sided design at the planned looks."""
+        return calibrated_design(self.tested_fractions(), self.alpha, self.design_beta, self.efficacy_spending,
+                                 self.futility_rho)
+
+    def describe(self) -> dict[str, Any]:
+        """What the design promises (for run.json and the report): the fixed design of the same alpha and
+        power, and the expected trials per arm under no effect and under the design effect (normal theory)."""
+        if not self.uses_one_sided:
+            return {"design": "two-sided", "spending": self.efficacy_spending, "futility": self.futility_rule
+                    if self.futility else None}
+        design = self.one_sided_design()
+        return {"design": "one-sided", "spending": self.efficacy_spending, "futility": "binding beta spending",
+                "alpha": self.alpha, "power": 1 - self.design_beta,
+                "equivalent_fixed_n": round(self.max_trials * design.equivalent_fixed_fraction, 1),
+                "expected_trials_no_effect": round(self.max_trials * design.expected_fraction(False), 1),
+                "expected_trials_design_effect": round(self.max_trials * design.expected_fraction(True), 1)}
 
     @property
     def futility_start(self) -> float:
@@ -73,8 +117,16 @@ class SequentialPlan:
         return max(1, math.ceil(self.max_trials / self.batch_size))
 
     def fractions(self) -> tuple[float, ...]:
-        """Planned information fractions of the looks (the last is 1)."""
+        """Planned information fractions of the batches (the last is 1)."""
         return tuple(min(k * self.batch_size, self.max_trials) / self.max_trials for k in range(1, self.looks + 1))
+
+    def tested(self, look: int) -> bool:
+        """Whether batch `look` is tested: from first_look trials per arm on, and always at the end."""
+        return look >= self.looks or min(look * self.batch_size, self.max_trials) >= self.first_look
+
+    def tested_fractions(self) -> tuple[float, ...]:
+        """Planned information fractions of the looks that test (the last is 1)."""
+        return tuple(f for look, f in enumerate(self.fractions(), start=1) if self.tested(look))
 
 
 @dataclass
@@ -104,18 +156,6 @@ class Decision:
             if isinstance(value, float) and not math.isfinite(value):
                 data[key] = None
         return data
-
-
-def spent(t: float, alpha: float, spending: str) -> float:
-    """Cumulative two-sided alpha spent by information fraction t."""
-    if t <= 0:
-        return 0.0
-    t = min(t, 1.0)
-    if spending == "obrien_fleming":
-        return float(2 - 2 * stats.norm.cdf(stats.norm.ppf(1 - alpha / 2) / math.sqrt(t)))
-    if spending == "pocock":
-        return float(alpha * math.log(1 + (math.e - 1) * t))
-    raise ValueError(f"unknown spending function {spending!r}")
 
 
 @lru_cache(maxsize=256)
@@ -191,12 +231,58 @@ def _z_statistic(xb: np.ndarray, xt: np.ndarray, plan: SequentialPlan) -> tuple[
     return z, p
 
 
-def _information(n_b: int, n_t: int, plan: SequentialPlan, look: int) -> float:
-    if look >= plan.looks or min(n_b, n_t) >= plan.max_trials:
+def _information(n_b: int, n_t: int, plan: SequentialPlan, look: int, blocks: int = 1) -> float:
+    """Information fraction: the harmonic trials per arm (summed over `blocks` tasks) over the maximum."""
+    if look >= plan.looks:
         return 1.0
     if n_b == 0 or n_t == 0:
         return 0.0
-    return min(1.0, (2 * n_b * n_t / (n_b + n_t)) / plan.max_trials)
+    return min(1.0, (2 * n_b * n_t / (n_b + n_t)) / (plan.max_trials * blocks))
+
+
+def _clean(values: Any) -> np.ndarray:
+    x = np.asarray([v for v in values if v is not None], dtype=float)
+    return x[np.isfinite(x)]
+
+
+def _look_statistic(values_baseline, values_treatment, plan: SequentialPlan,
+                    look: int) -> tuple[float | None, float | None, float, int, int]:
+    """(signed z, p, information fraction, n baseline, n treatment) of one look."""
+    if isinstance(values_baseline, Mapping):
+        cells = {task: (_clean(values_baseline.get(task, ())), _clean(values_treatment.get(task, ())))
+                 for task in values_baseline}
+        both = {task: cell for task, cell in cells.items() if len(cell[0]) and len(cell[1])}
+        if len(both) > 1 and plan.kind != "binary":
+            return _stratified_look(both, plan, look)
+        values_baseline = [v for cell in cells.values() for v in cell[0]]
+        values_treatment = [v for task in values_treatment for v in _clean(values_treatment[task])]
+        blocks = max(1, len(both))
+    else:
+        blocks = 1
+    xb, xt = _clean(values_baseline), _clean(values_treatment)
+    z, p = _z_statistic(xb, xt, plan)
+    if blocks > 1:  # a binary suite: pooled test, information per task
+        harmonic = sum(2 * len(b) * len(t) / (len(b) + len(t)) for b, t in both.values())
+        t = 1.0 if look >= plan.looks else min(1.0, harmonic / (plan.max_trials * blocks))
+    else:
+        t = _information(len(xb), len(xt), plan, look)
+    return z, p, t, len(xb), len(xt)
+
+
+def _stratified_look(cells: dict[str, tuple[np.ndarray, np.ndarray]], plan: SequentialPlan,
+                     look: int) -> tuple[float | None, float | None, float, int, int]:
+    """The look of a suite: value ~ task + arm (on logs for log-scale metrics when every value is > 0)."""
+    base = {task: list(cell[0]) for task, cell in cells.items()}
+    treat = {task: list(cell[1]) for task, cell in cells.items()}
+    log = plan.scale == "log" and all(np.all(c[0] > 0) and np.all(c[1] > 0) for c in cells.values())
+    result = stratified_test(base, treat, log_scale=log)
+    n_b, n_t = sum(len(c[0]) for c in cells.values()), sum(len(c[1]) for c in cells.values())
+    harmonic = sum(2 * len(b) * len(t) / (len(b) + len(t)) for b, t in cells.values())
+    t = 1.0 if look >= plan.looks else min(1.0, harmonic / (plan.max_trials * len(cells)))
+    if result is None or not math.isfinite(result.p_value):
+        return None, None, t, n_b, n_t
+    z = float(-special.ndtri(max(result.p_value, 1e-300) / 2)) * (1 if result.difference >= 0 else -1)
+    return z, result.p_value, t, n_b, n_t
 
 
 def conditional_power(z: float, t: float, final_boundary: float) -> float:
@@ -210,35 +296,78 @@ def conditional_power(z: float, t: float, final_boundary: float) -> float:
 
 
 def sequential_decision(values_baseline, values_treatment, look: int, plan: SequentialPlan) -> Decision:
-    """Decide after look `look` (1-based) whether to stop, given all values so far of the decision metric."""
-    xb = np.asarray([v for v in values_baseline if v is not None], dtype=float)
-    xt = np.asarray([v for v in values_treatment if v is not None], dtype=float)
-    xb, xt = xb[np.isfinite(xb)], xt[np.isfinite(xt)]
-    t = _information(len(xb), len(xt), plan, look)
-    planned = [f for f in plan.fractions()[: max(0, look - 1)] if f < t]
+    """Decide after look `look` (1-based) whether to stop, given all values so far of the decision metric:
+    two sequences, or (a suite) two mappings task -> values, tested with the task as a block
+    (analysis/stratified.py) when the metric is continuous and more than one task has values in both arms."""
+    z, p, t, n_b, n_t = _look_statistic(values_baseline, values_treatment, plan, look)
+    if not plan.tested(look):
+        return Decision(stop=False, reason="continue", look=look, n_baseline=n_b, n_treatment=n_t,
+                        information_fraction=t, z=None, boundary=_NO_STOP, nominal_alpha=0.0, p_value=None,
+                        conditional_power=None, direction=None, better=None,
+                        message=f"no test before {plan.first_look} trials per arm: continue")
+    planned = [f for k, f in enumerate(plan.fractions()[: max(0, look - 1)], start=1) if f < t and plan.tested(k)]
     fractions = tuple(planned + [t]) if t > 0 else tuple(planned)
-    final = t >= 1.0
-    if t > 0:
-        bounds = boundaries(fractions, plan.alpha, plan.spending)
-        c = bounds[-1]
+    if plan.uses_one_sided:
+        design = _one_sided_at(plan, fractions) if t > 0 else None
+        c = design.upper[-1] if design else _NO_STOP
     else:
-        c = _NO_STOP
-    final_c = boundaries(plan.fractions(), plan.alpha, plan.spending)[-1]
-    z, p = _z_statistic(xb, xt, plan)
-    base = dict(look=look, n_baseline=len(xb), n_treatment=len(xt), information_fraction=t, z=z, boundary=c,
+        c = boundaries(fractions, plan.alpha, plan.efficacy_spending)[-1] if t > 0 else _NO_STOP
+    base = dict(look=look, n_baseline=n_b, n_treatment=n_t, information_fraction=t, z=z, boundary=c,
                 nominal_alpha=float(2 * special.ndtr(-c)), p_value=p)
+    final = t >= 1.0
     if z is None:
         reason = "max_trials" if final else "continue"
         return Decision(stop=final, reason=reason, conditional_power=None, direction=None, better=None,
                         message="too little data for a test at this look" + ("; stopping at max trials" if final else ""),
                         **base)
+    if plan.uses_one_sided:
+        return _one_sided_decision(plan, fractions, z, base)
+    return _two_sided_decision(plan, fractions, z, base)
+
+
+def _one_sided_at(plan: SequentialPlan, fractions: tuple[float, ...]) -> OneSidedDesign:
+    return design_at(fractions, plan.one_sided_design().theta, plan.alpha, plan.design_beta,
+                     plan.efficacy_spending, plan.futility_rho)
+
+
+def _one_sided_decision(plan: SequentialPlan, fractions: tuple[float, ...], z: float, base: dict[str, Any]) -> Decision:
+    """The one-sided design's look: clear benefit, clear regression, futility (binding), last look, continue."""
+    sign = 1 if plan.direction == "higher" else -1
+    signed = z * sign
+    t = fractions[-1]
+    design = _one_sided_at(plan, fractions)
+    upper, lower = design.upper[-1], design.lower[-1]
+    harm = boundaries(fractions, plan.alpha, plan.efficacy_spending)[-1]
+    direction = "treatment higher" if z > 0 else ("treatment lower" if z < 0 else None)
+    cp = None if t >= 1 else conditional_power(signed, t, plan.one_sided_design().upper[-1])
+    common = dict(conditional_power=cp, direction=direction, futility_boundary=lower, **base)
+    if signed >= upper:
+        return Decision(stop=True, reason="efficacy", better=True, **common,
+                        message=f"z towards better = {signed:.2f} >= boundary {upper:.2f}: clear benefit")
+    if signed <= -harm:
+        return Decision(stop=True, reason="efficacy", better=False, **common,
+                        message=f"z towards worse = {-signed:.2f} >= boundary {harm:.2f}: clear regression")
+    if t >= 1:
+        return Decision(stop=True, reason="max_trials", better=None, **common,
+                        message="maximum trials reached without a clear benefit")
+    if signed < lower:
+        return Decision(stop=True, reason="futility", better=None, **common,
+                        message=f"z towards better = {signed:.2f} < futility bound {lower:.2f}: a benefit is unlikely")
+    return Decision(stop=False, reason="continue", better=None, **common,
+                    message=f"z towards better = {signed:.2f} in ({lower:.2f}, {upper:.2f}): continue")
+
+
+def _two_sided_decision(plan: SequentialPlan, fractions: tuple[float, ...], z: float, base: dict[str, Any]) -> Decision:
+    """The two-sided design's look: |z| against the alpha-spending bound, then non-binding futility."""
+    t, c = fractions[-1], base["boundary"]
+    final_c = boundaries(plan.tested_fractions(), plan.alpha, plan.efficacy_spending)[-1]
     direction = "treatment higher" if z > 0 else ("treatment lower" if z < 0 else None)
     sign = {"higher": 1, "lower": -1}.get(plan.direction, 0)
     better = None if sign == 0 or z == 0 else (z * sign > 0)
     if abs(z) >= c:
         return Decision(stop=True, reason="efficacy", conditional_power=None, direction=direction,
                         better=better, message=f"|z| = {abs(z):.2f} >= boundary {c:.2f}: clear difference", **base)
-    if final:
+    if t >= 1.0:
         return Decision(stop=True, reason="max_trials", conditional_power=None, direction=direction, better=None,
                         message="maximum trials reached without a clear difference", **base)
     cp = conditional_power(z, t, final_c)
@@ -272,6 +401,21 @@ def _futility(plan: SequentialPlan, z: float, sign: int, t: float, cp: float,
 def futility_bound(plan: SequentialPlan, fractions: tuple[float, ...]) -> float:
     """The beta-spending futility bound (signed z) of the last look in `fractions` (before the final look)."""
     full = fractions + (1.0,)
-    efficacy = boundaries(full, plan.alpha, plan.spending)
+    efficacy = boundaries(full, plan.alpha, plan.efficacy_spending)
     theta = design_drift(plan.alpha, plan.design_beta)
     return futility_bounds(full, efficacy, theta, plan.futility_beta, plan.futility_rho)[len(fractions) - 1]
+
+
+def design_sentence(design: Any) -> str:
+    """One sentence on the group-sequential design a run used (run.json `sequential.design`, from describe())."""
+    design = design if isinstance(design, dict) else {}
+    if design.get("design") == "one-sided":
+        return (f"one-sided group-sequential design: {design.get('spending')} alpha spending, binding beta-spending "
+                f"futility; the same alpha and power ({design.get('power')}) as a fixed design of "
+                f"{design.get('equivalent_fixed_n')} trials per arm; expected {design.get('expected_trials_no_effect')} "
+                f"trials per arm with no effect and {design.get('expected_trials_design_effect')} with the effect "
+                "it is powered for (normal theory)")
+    if design.get("design") == "two-sided":
+        return (f"two-sided group-sequential design: {design.get('spending')} alpha spending, "
+                f"{design.get('futility') or 'no'} futility")
+    return "group-sequential, O'Brien-Fleming alpha spending; non-binding beta-spending futility"

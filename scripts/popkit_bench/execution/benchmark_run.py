@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from popkit_bench.agent.cli_locator import cli_version, find_claude
+from popkit_bench.analysis.sequential import design_sentence
 from popkit_bench.errors import InputError
 from popkit_bench.execution.arm_purity import Forbidden
 from popkit_bench.execution.arms_setup import ArmsSetup, journal_reused, prepare_arms
@@ -288,6 +289,8 @@ class BenchmarkRun:
             + (" with the scripted model" if req.rehearsal else ""))
         for line in self.setup.plan_lines() if self.setup else []:
             progress.message(line)
+        if self.sequential is not None:
+            progress.message("sequential: " + design_sentence(self.sequential.plan().describe()))
         history_cost = None
         if not req.rehearsal:
             runs_dirs = req.runs_dirs or [self.run.path.parent]

@@ -28,9 +28,19 @@ class SequentialOptions:
             return {"look": last.get("look"), "reason": last.get("reason"), "message": last.get("message")}
         return None
 
+    def plan(self) -> Any:
+        """The group-sequential plan of the decision metric (analysis/sequential.py)."""
+        from popkit_bench.analysis.metrics_catalog import spec_for
+        from popkit_bench.analysis.sequential import SequentialPlan
+
+        spec = spec_for(self.metric)
+        kind = "binary" if spec.kind == "fraction" else spec.kind
+        return SequentialPlan(max_trials=self.max_trials, batch_size=self.batch, kind=kind, scale=spec.scale,
+                              direction=spec.direction)
+
     def to_json(self) -> dict[str, Any]:
-        return {"batch_size": self.batch, "max_trials": self.max_trials, "metric": self.metric, "looks": self.looks,
-                "stopped": self.stopped()}
+        return {"batch_size": self.batch, "max_trials": self.max_trials, "metric": self.metric,
+                "design": self.plan().describe(), "looks": self.looks, "stopped": self.stopped()}
 
 
 def look(options: SequentialOptions, plan: Plan, finals: list[TrialRecord]) -> tuple[str | None, Plan | None]:
@@ -51,29 +61,34 @@ def look(options: SequentialOptions, plan: Plan, finals: list[TrialRecord]) -> t
     return message, extend_plan(plan, task_ids, arms, min(options.max_trials, per_arm + options.batch))
 
 
-def decision_values(options: SequentialOptions, finals: list[TrialRecord]) -> tuple[list[float], list[float]]:
-    """The decision metric of usable trials: baseline vs the treatment arm (pooled over tasks)."""
-    base: list[float] = []
-    treat: list[float] = []
+def decision_values(options: SequentialOptions,
+                    finals: list[TrialRecord]) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """The decision metric of usable trials per task: baseline vs the treatment arm (a suite's tasks are
+    blocks of the look's test)."""
+    base: dict[str, list[float]] = {}
+    treat: dict[str, list[float]] = {}
     for record in finals:
         value = record.metric(options.metric)
         if not record.is_usable or value is None:
             continue
         if record.arm == options.baseline_arm:
-            base.append(value)
+            base.setdefault(record.task_id, []).append(value)
         elif record.arm == options.treatment_arm:
-            treat.append(value)
+            treat.setdefault(record.task_id, []).append(value)
+    for task in set(base) | set(treat):
+        base.setdefault(task, [])
+        treat.setdefault(task, [])
     return base, treat
 
 
-def _decide(options: SequentialOptions, base: list[float], treat: list[float], number: int) -> Any:
-    from popkit_bench.analysis.metrics_catalog import spec_for
-    from popkit_bench.analysis.sequential import SequentialPlan, sequential_decision
+def _decide(options: SequentialOptions, base: dict[str, list[float]], treat: dict[str, list[float]],
+            number: int) -> Any:
+    from dataclasses import replace
 
-    spec = spec_for(options.metric)
-    kind = spec.kind
-    if kind == "fraction":
-        kind = "binary" if all(v in (0, 1) for v in base + treat) else "continuous"
-    plan = SequentialPlan(max_trials=options.max_trials, batch_size=options.batch, kind=kind, scale=spec.scale,
-                          direction=spec.direction)
+    from popkit_bench.analysis.sequential import sequential_decision
+
+    plan = options.plan()
+    values = [v for task in base for v in base[task] + treat[task]]
+    if plan.kind == "binary" and not all(v in (0, 1) for v in values):
+        plan = replace(plan, kind="continuous")
     return sequential_decision(base, treat, number, plan)

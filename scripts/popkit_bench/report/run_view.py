@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from popkit_bench.analysis.sequential import design_sentence
 from popkit_bench.report import fmt
 from popkit_bench.report.builtins import builtin_rows
 from popkit_bench.report.load import USABLE, RunData
@@ -101,9 +102,7 @@ def stopping(run: RunData) -> list[str]:
     seq = info.get("sequential") if isinstance(info.get("sequential"), dict) else None
     if seq:
         lines.append(f"Sequential design: batches of {seq.get('batch_size')} trials per arm, at most "
-                     f"{seq.get('max_trials')} per arm, decided on {seq.get('metric')} (group-sequential, "
-                     "O'Brien-Fleming alpha spending; non-binding beta-spending futility: stops when the "
-                     "treatment is not trending better by enough).")
+                     f"{seq.get('max_trials')} per arm, decided on {seq.get('metric')} ({design_sentence(seq.get('design'))}).")
         for look in seq.get("looks") or []:
             if not isinstance(look, dict):
                 continue
