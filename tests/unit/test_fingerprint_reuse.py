@@ -159,3 +159,26 @@ def test_run_fingerprints_from_tasks_and_arms(tmp_path: Path) -> None:
     responses.write_text('{"x": 1}')
     assert "responses" in differing_fields(prints()["none"], first["none"])
     assert model_endpoint(SimpleNamespace(play_path=None), True) == "scripted:generic"
+
+
+def test_a_plugin_digest_covers_what_claude_code_loads_and_runs(tmp_path: Path) -> None:
+    """Reuse matches arms on their plugin's digest: a changed MCP config or server script must run fresh;
+    a virtual environment or cache inside the plugin folder does not count."""
+    from popkit_bench.planning.plugin_info import plugin_digest
+
+    plugin = tmp_path / "plugin"
+    (plugin / ".claude-plugin").mkdir(parents=True)
+    (plugin / ".claude-plugin" / "plugin.json").write_text('{"name": "p"}')
+    (plugin / ".mcp.json").write_text('{"mcpServers": {"s": {"command": "python3", "args": ["server.py"]}}}')
+    (plugin / "server.py").write_text("print('v1')\n")
+    first = plugin_digest(plugin)
+    (plugin / ".venv" / "lib").mkdir(parents=True)
+    (plugin / ".venv" / "lib" / "x.py").write_text("cache")
+    (plugin / "__pycache__").mkdir()
+    (plugin / "__pycache__" / "server.cpython-311.pyc").write_bytes(b"\0")
+    assert plugin_digest(plugin) == first
+    (plugin / "server.py").write_text("print('v2')\n")
+    second = plugin_digest(plugin)
+    assert second != first
+    (plugin / ".mcp.json").write_text('{"mcpServers": {"s": {"command": "python3", "args": ["other.py"]}}}')
+    assert plugin_digest(plugin) not in (first, second)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,15 +42,15 @@ def read_plugin(path: str | Path) -> PluginInfo:
     return PluginInfo(folder, name, data.get("version"), plugin_digest(folder))
 
 
-def plugin_digest(folder: Path) -> str:
-    """Digest of the files Claude Code loads from a plugin (manifest, commands, skills, agents, hooks)."""
+_NOT_LOADED = frozenset({".venv", "venv", ".tox", ".ruff_cache", ".mypy_cache", ".popkit"})
 
-    digest = hashlib.sha256()
-    for part in (".claude-plugin", "commands", "skills", "agents", "hooks"):
-        sub = folder / part
-        if sub.is_dir():
-            digest.update(part.encode() + b"\0" + folder_digest(sub).encode())
-    return digest.hexdigest()[:16]
+
+def plugin_digest(folder: Path) -> str:
+    """Digest of everything in a plugin folder Claude Code may load or run: the manifest, commands, skills,
+    agents, hooks, `.mcp.json`, settings, and the scripts and servers they start (caches, `.git` and
+    `node_modules` and virtual environments aside). Reuse of an earlier arm (`--reuse`) matches on it, so any
+    change runs fresh."""
+    return folder_digest(folder, _NOT_LOADED)[:16]
 
 
 def default_plugin() -> PluginInfo:

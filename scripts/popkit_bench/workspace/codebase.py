@@ -92,10 +92,10 @@ def check_copyable(task: TaskSpec, folder: Path) -> None:
     )
 
 
-def folder_digest(folder: Path) -> str:
-    """sha256 over relative paths and contents of a folder (ignoring caches)."""
+def folder_digest(folder: Path, ignore: frozenset[str] = frozenset()) -> str:
+    """sha256 over relative paths and contents of a folder (ignoring caches and folders named in `ignore`)."""
     digest = hashlib.sha256()
-    for path in sorted(_files(folder)):
+    for path in sorted(_files(folder, IGNORED_NAMES | ignore)):
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -103,10 +103,10 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _files(folder: Path) -> list[Path]:
+def _files(folder: Path, ignored: set[str] | frozenset[str] = frozenset(IGNORED_NAMES)) -> list[Path]:
     out = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in IGNORED_NAMES]
+        dirs[:] = [d for d in dirs if d not in ignored]
         out += [Path(root) / f for f in files if not f.endswith(".pyc")]
     return out
 
