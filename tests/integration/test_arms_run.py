@@ -101,3 +101,21 @@ def test_claude_version_arm_runs_a_second_cli_from_npm(tmp_path: Path, claude_bi
     assert info["arm_cli"]["older"]["version"] == "2.1.329" and "claude-cli-2.1.329" in info["arm_cli"]["older"]["binary"]
     prints = info["fingerprints"]["arms-task"]
     assert prints["older"]["cli_version"] != prints["pinned"]["cli_version"]
+
+
+def test_a_sequential_run_reuses_every_batch_it_can(runs: dict, tmp_path: Path) -> None:
+    """`--sequential --reuse`: each batch the plan grows by is taken from the earlier run where the arms
+    match (before, only the first batch was): batches of 1 up to 2 trials per arm, all four arms unchanged,
+    so both batches are reused, no trial runs, and the looks see every trial."""
+    folder = runs["first"].parent / "inputs"
+    third = tmp_path / "third"
+    code = main(["run", str(TASK), "--arms", str(folder / "arms.yml"), "--reuse", str(runs["first"]),
+                 "--rehearsal", "--sequential", "--trials", "1", "--max-trials", str(TRIALS), "--run-dir", str(third),
+                 "--report-dir", str(tmp_path / "reports")])
+    assert code == 0
+    records = read_journal(third / "results.jsonl")
+    assert len(records) == 4 * TRIALS and all(r.reused_from is not None for r in records)
+    assert sorted({r.trial for r in records}) == list(range(1, TRIALS + 1))
+    looks = json.loads((third / "run.json").read_text())["sequential"]["looks"]
+    assert [look["trials_per_arm"] for look in looks] == list(range(1, TRIALS + 1))
+    assert not (third / "trials").exists()  # nothing ran: every trial folder is the earlier run's

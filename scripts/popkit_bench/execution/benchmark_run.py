@@ -135,7 +135,7 @@ class BenchmarkRun:
         scheduler = Scheduler(self.run, self.executor(progress, access.runtime),
                               self.spec_maker(binary, access.endpoint),
                               self.schedule_options(plan, progress, cleanup.summary()), progress,
-                              after_trial=access.after_trial, on_state=self.write_state, stop=self.stop)
+                              after_trial=access.after_trial, on_state=self.state_changed, stop=self.stop)
         try:
             with access:
                 return scheduler.run(plan)
@@ -212,6 +212,12 @@ class BenchmarkRun:
             raise InputError(f"this run folder holds tasks {tasks} with arms {arms}, not {sorted(self.tasks)} "
                              f"with {sorted(self.arms)}", file=self.run.run_json_path,
                              expected="the same tasks and plugins (or `run --resume RUN_DIR`), or a new --run-dir")
+
+    def state_changed(self, state: ScheduleState) -> None:
+        """The scheduler's on_state: a sequential run that grew its plan first counts the reused trials of
+        the new batch (--reuse), then run.json is written."""
+        self.journal_reused(state.plan)
+        self.write_state(state)
 
     def write_state(self, state: ScheduleState) -> None:
         """run.json: what was asked, the environment, and how the run went so far."""
