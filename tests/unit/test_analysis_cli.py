@@ -100,3 +100,22 @@ def test_empty_results_exits_3(tmp_path: Path) -> None:
     run = synthetic.write_run(tmp_path / "run", [])
     assert main(["analyze", str(run)]) == 3
     assert json.loads((run / "analysis.json").read_text())["sufficiency"]["ok"] is False
+
+
+def test_a_run_where_no_trial_used_the_model_gets_no_verdict(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture) -> None:
+    """A run whose trials all ended without touching the model (a missing login: 0 tokens in Claude Code's
+    own accounting) must not get a verdict from `analyze` or `report` either, only from `run` (exit 3)."""
+    run = make_run(tmp_path)
+    lines = (run / "results.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    for record in records:
+        for name in list(record["metrics"]):
+            if name.startswith(("tokens", "cost")):
+                record["metrics"][name] = 0
+    (run / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert main(["analyze", str(run)]) == 3
+    assert "used the model" in capsys.readouterr().err
+    assert main(["report", str(run), "--output", str(tmp_path / "reports")]) == 3
+    out = capsys.readouterr().out
+    assert "No verdict" in out and "used the model" in out

@@ -39,11 +39,19 @@ def general_notes(base, treatments, tables, tasks, exclusions, trials) -> list[s
     return notes
 
 
+def _used_model(record: Any) -> bool:
+    tokens = ((record.get("metrics") if isinstance(record, dict) else None) or {}).get("tokens_total")
+    return isinstance(tokens, (int, float)) and not isinstance(tokens, bool) and tokens > 0
+
+
 def sufficiency(base: str, treatments: list[str], trials, usable) -> dict[str, Any]:
     """{"ok", "problems"}: the conditions under which `analyze` exits 3 (docs/analysis-schema.md)."""
     problems: list[str] = []
     if not usable:
         problems.append("no usable trials (completed or failed) in results.jsonl")
+    elif not any(_used_model(record) for record in usable):
+        problems.append(f"none of the {len(usable)} usable trial(s) used the model (0 tokens in Claude Code's own "
+                        "accounting), so they say nothing about the plugin: check the login or API key")
     if not treatments:
         problems.append(f"only one arm ({base}): nothing to compare")
     for arm in [base] + treatments:
