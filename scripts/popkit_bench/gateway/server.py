@@ -12,13 +12,13 @@ import os
 import shutil
 import socketserver
 import tempfile
-import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from popkit_bench.gateway.handler import GatewayHandler
 from popkit_bench.gateway.ledger import Grant, Ledger
 from popkit_bench.gateway.upstream import Credential, RetryPolicy, upstream_base, user_credential
+from popkit_bench.process.serving import BackgroundServers
 from popkit_bench.sandbox.confine import ModelSocket
 
 
@@ -45,32 +45,21 @@ class ModelGateway:
         self._dir = Path(tempfile.mkdtemp(prefix="popkit-gateway-"))
         os.chmod(self._dir, 0o700)
         self.socket_path = self._dir / "gateway.sock"
-        self._servers: list[socketserver.BaseServer] = []
-        self._threads: list[threading.Thread] = []
+        self._serving = BackgroundServers()
 
     def start(self) -> str:
         """Listen on TCP and on the Unix socket (daemon threads); return the base URL."""
-        if not self._servers:
+        if not self._serving.running:
             handler = type("BoundGatewayHandler", (GatewayHandler,), {"gateway": self})
             tcp = ThreadingHTTPServer((self.host, 0), handler)
             tcp.daemon_threads = True
             self.port = tcp.server_address[1]
-            unix = _UnixHTTPServer(str(self.socket_path), handler)
-            for server in (tcp, unix):
-                thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                          name="model-gateway", daemon=True)
-                thread.start()
-                self._servers.append(server)
-                self._threads.append(thread)
+            self._serving.serve(tcp, "model-gateway")
+            self._serving.serve(_UnixHTTPServer(str(self.socket_path), handler), "model-gateway-socket")
         return self.base_url
 
     def stop(self) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._servers, self._threads = [], []
+        self._serving.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> ModelGateway:

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from popkit_bench.process.serving import BackgroundServers
 from popkit_bench.rehearsal.director import Director
 from popkit_bench.rehearsal.http_body import read_raw_body
 from popkit_bench.rehearsal.messages import (
@@ -47,8 +48,7 @@ class RehearsalServer:
         self._requests: dict[str, list[dict[str, Any]]] = {}
         self._failed: dict[str, int] = {}  # play name -> main-loop requests failed on purpose (fail_first)
         self._passed: dict[str, int] = {}  # play name -> main-loop requests let through before failing
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = BackgroundServers()
         default = playbook if isinstance(playbook, Play) else None
         self._default = Director(default or generic_play(()))
         if isinstance(playbook, Mapping):
@@ -58,22 +58,15 @@ class RehearsalServer:
     # lifecycle
     def start(self) -> str:
         """Listen (port 0: any free port) in a daemon thread; return the base URL."""
-        if self._httpd is None:
-            self._httpd = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
-            self._httpd.daemon_threads = True
-            self.port = self._httpd.server_address[1]
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="rehearsal-server", daemon=True)
-            self._thread.start()
+        if not self._serving.running:
+            httpd = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
+            httpd.daemon_threads = True
+            self.port = httpd.server_address[1]
+            self._serving.serve(httpd, "rehearsal-server")
         return self.base_url
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._httpd = self._thread = None
+        self._serving.stop()
 
     def __enter__(self) -> RehearsalServer:
         self.start()
