@@ -18,7 +18,7 @@ from pathlib import Path
 from popkit_bench.gateway.handler import GatewayHandler
 from popkit_bench.gateway.ledger import Grant, Ledger
 from popkit_bench.gateway.upstream import Credential, RetryPolicy, upstream_base, user_credential
-from popkit_bench.process.serving import BackgroundServers
+from popkit_bench.process.serving import BackgroundServers, LoopbackService
 from popkit_bench.sandbox.confine import ModelSocket
 
 
@@ -26,7 +26,7 @@ class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
     daemon_threads = True
 
 
-class ModelGateway:
+class ModelGateway(LoopbackService):
     """Start it, `issue` a grant per trial, put `trial_env(grant)` into the trial, `revoke` after it.
 
     `upstream`: base URL requests go to (default: the user's ANTHROPIC_BASE_URL, else the Anthropic API);
@@ -61,17 +61,6 @@ class ModelGateway:
     def stop(self) -> None:
         self._serving.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
-
-    def __enter__(self) -> ModelGateway:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def issue(self, key: str, *, budget_usd: float | None = None, upstream: str | None = None) -> Grant:
         """A token for trial `key` (valid until `revoke`); `upstream` overrides where its requests go."""

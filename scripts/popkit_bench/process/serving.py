@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socketserver
 import threading
+from typing import Self
 
 
 class BackgroundServers:
@@ -30,3 +31,27 @@ class BackgroundServers:
         for thread in self._threads:
             thread.join(timeout=timeout_s)
         self._servers, self._threads = [], []
+
+
+class LoopbackService:
+    """A server on `host`:`port` that is a context manager: subclasses define `start` and `stop`."""
+
+    host: str
+    port: int
+
+    def start(self) -> str:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"

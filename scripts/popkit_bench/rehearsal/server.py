@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from popkit_bench.process.serving import BackgroundServers
+from popkit_bench.process.serving import BackgroundServers, LoopbackService
 from popkit_bench.rehearsal.director import Director
 from popkit_bench.rehearsal.http_body import read_raw_body
 from popkit_bench.rehearsal.messages import (
@@ -30,7 +30,7 @@ DEFAULT_KEY = ""
 KEY_PREFIX = "/s/"
 
 
-class RehearsalServer:
+class RehearsalServer(LoopbackService):
     """Serves plays to Claude Code sessions; `base_url_for(key, play)` gives each trial its own URL.
 
     `playbook` is the default play (for requests without a known key; None: a generic play) or a
@@ -67,17 +67,6 @@ class RehearsalServer:
 
     def stop(self) -> None:
         self._serving.stop()
-
-    def __enter__(self) -> RehearsalServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # plays and keys
     def register(self, key: str, play: Play) -> None:
