@@ -27,6 +27,7 @@ from scipy import optimize, special, stats
 from popkit_bench.analysis.spending import spent
 
 _GRID = 801
+_SEARCH_GRID = 301  # the calibration's root search; the design itself is computed on _GRID
 _NO_STOP = 40.0  # an upper bound never crossed / a lower bound never under-run (in z)
 
 
@@ -61,7 +62,7 @@ def design_drift_fixed(alpha: float, beta: float) -> float:
 
 
 def bounds_for(fractions: tuple[float, ...], theta: float, alpha: float, beta: float, spending: str,
-               rho: float) -> tuple[list[float], list[float], list[float], list[float], float]:
+               rho: float, grid: int = _GRID) -> tuple[list[float], list[float], list[float], list[float], float]:
     """(upper, lower with the last one unforced, P(stop at k | 0), P(stop at k | theta), power) for drift theta."""
     upper: list[float] = []
     lower: list[float] = []
@@ -82,7 +83,7 @@ def bounds_for(fractions: tuple[float, ...], theta: float, alpha: float, beta: f
         stop1.append(1.0 - sum(stop1) if last else above1 + below1)
         if last:
             break
-        state = _continue(state, t, previous_t, theta, min(lo, u), u)
+        state = _continue(state, t, previous_t, theta, min(lo, u), u, grid)
         previous_t, spent_a, spent_b = t, spent_a + max(inc_a, 0.0), spent_b + max(inc_b, 0.0)
     return upper, lower, stop0, stop1, power
 
@@ -123,10 +124,10 @@ def _look(state: _Continuation | None, t: float, previous_t: float, theta: float
 
 
 def _continue(state: _Continuation | None, t: float, previous_t: float, theta: float, low: float,
-              high: float) -> _Continuation:
+              high: float, points: int) -> _Continuation:
     """The continuation sub-densities at t over (low, high) on the z scale."""
     root = math.sqrt(t)
-    new = np.linspace(low * root, high * root, _GRID)
+    new = np.linspace(low * root, high * root, points)
     if state is None:
         d0, d1 = stats.norm.pdf(new, 0.0, root), stats.norm.pdf(new, theta * t, root)
     else:
@@ -142,7 +143,7 @@ def calibrated_design(fractions: tuple[float, ...], alpha: float = 0.05, beta: f
                       spending: str = "linear", rho: float = 1.0) -> OneSidedDesign:
     """The design whose bounds meet at the last look (power exactly 1 - beta at its drift theta)."""
     def gap(theta: float) -> float:
-        upper, lower, *_ = bounds_for(fractions, theta, alpha, beta, spending, rho)
+        upper, lower, *_ = bounds_for(fractions, theta, alpha, beta, spending, rho, _SEARCH_GRID)
         return upper[-1] - lower[-1]
 
     low = design_drift_fixed(alpha, beta) * 0.9
@@ -151,7 +152,7 @@ def calibrated_design(fractions: tuple[float, ...], alpha: float = 0.05, beta: f
         low, high = high, high + 0.25
         if high > 20:
             raise ValueError("no one-sided design meets these looks")
-    theta = float(optimize.brentq(gap, low, high, xtol=1e-7))
+    theta = float(optimize.brentq(gap, low, high, xtol=1e-5))
     return design_at(fractions, theta, alpha, beta, spending, rho)
 
 
