@@ -170,3 +170,21 @@ def test_skill_run_on_the_cluster_grades_the_worktrees_that_came_back(ray_cluste
     records = read_journal_json(tmp_path / "iteration-1" / "_run" / "results.jsonl")
     assert len(records) == 12 and {r["status"] for r in records} == {"completed"}
     assert len({r["node"] for r in records}) >= 2
+
+
+def test_sequential_demo_on_the_cluster_looks_after_each_batch(ray_cluster: LocalCluster, tmp_path: Path,
+                                                              claude_bin: Path) -> None:
+    """`--sequential` with the Ray executor: the scheduler looks after each batch of trials that ran on the
+    nodes, stops at its decision, and every planned trial of the batches it ran has exactly one record."""
+    run_dir = tmp_path / "seq"
+    assert main(["demo", "--sequential", "--trials", "3", "--max-trials", "6", "--executor", "ray",
+                 "--ray-address", ray_cluster.address, "--run-dir", str(run_dir), "--no-report"]) == 0
+    finals = complete(run_dir)
+    info = json.loads((run_dir / "run.json").read_text())
+    looks = info["sequential"]["looks"]
+    per_arm = looks[-1]["trials_per_arm"]
+    assert info["sequential"]["design"]["design"] == "one-sided" and looks[-1]["stop"]
+    assert [look["trials_per_arm"] for look in looks] == list(range(3, per_arm + 1, 3))
+    assert len(finals) == 2 * per_arm and {r["executor"] for r in finals} == {"ray"}
+    assert sorted((r["arm"], r["trial"]) for r in finals) == sorted(
+        (arm, trial) for arm in {r["arm"] for r in finals} for trial in range(1, per_arm + 1))
