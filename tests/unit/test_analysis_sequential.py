@@ -220,3 +220,10 @@ def test_a_suite_is_tested_with_its_tasks_as_blocks() -> None:
     pooled = sequential_decision([v for vs in base.values() for v in vs], [v for vs in treat.values() for v in vs],
                                  1, plan)
     assert pooled.reason != "efficacy" and abs(pooled.z) < 1
+
+
+def test_a_suite_whose_tasks_each_have_one_arm_has_no_test_yet() -> None:
+    """Values of the baseline in one task and of the treatment in another compare nothing: no z, continue."""
+    plan = SequentialPlan(max_trials=20, batch_size=5, direction="lower")
+    decision = sequential_decision({"a": [1.0, 2.0, 3.0], "b": []}, {"a": [], "b": [9.0, 8.0, 7.0]}, 1, plan)
+    assert decision.z is None and decision.reason == "continue" and decision.information_fraction == 0.0

@@ -231,13 +231,15 @@ def _z_statistic(xb: np.ndarray, xt: np.ndarray, plan: SequentialPlan) -> tuple[
     return z, p
 
 
-def _information(n_b: int, n_t: int, plan: SequentialPlan, look: int, blocks: int = 1) -> float:
-    """Information fraction: the harmonic trials per arm (summed over `blocks` tasks) over the maximum."""
+def _information(cells: list[tuple[int, int]], plan: SequentialPlan, look: int) -> float:
+    """Information fraction: the harmonic trials per arm, summed over the tasks with values in both arms
+    (cells of (n baseline, n treatment)), over the maximum for as many tasks. The last look is 1."""
     if look >= plan.looks:
         return 1.0
-    if n_b == 0 or n_t == 0:
+    both = [(n_b, n_t) for n_b, n_t in cells if n_b and n_t]
+    if not both:
         return 0.0
-    return min(1.0, (2 * n_b * n_t / (n_b + n_t)) / (plan.max_trials * blocks))
+    return min(1.0, sum(2 * n_b * n_t / (n_b + n_t) for n_b, n_t in both) / (plan.max_trials * len(both)))
 
 
 def _clean(values: Any) -> np.ndarray:
@@ -248,41 +250,34 @@ def _clean(values: Any) -> np.ndarray:
 def _look_statistic(values_baseline, values_treatment, plan: SequentialPlan,
                     look: int) -> tuple[float | None, float | None, float, int, int]:
     """(signed z, p, information fraction, n baseline, n treatment) of one look."""
-    if isinstance(values_baseline, Mapping):
-        cells = {task: (_clean(values_baseline.get(task, ())), _clean(values_treatment.get(task, ())))
-                 for task in values_baseline}
-        both = {task: cell for task, cell in cells.items() if len(cell[0]) and len(cell[1])}
-        if len(both) > 1 and plan.kind != "binary":
-            return _stratified_look(both, plan, look)
-        values_baseline = [v for cell in cells.values() for v in cell[0]]
-        values_treatment = [v for task in values_treatment for v in _clean(values_treatment[task])]
-        blocks = max(1, len(both))
-    else:
-        blocks = 1
-    xb, xt = _clean(values_baseline), _clean(values_treatment)
-    z, p = _z_statistic(xb, xt, plan)
-    if blocks > 1:  # a binary suite: pooled test, information per task
-        harmonic = sum(2 * len(b) * len(t) / (len(b) + len(t)) for b, t in both.values())
-        t = 1.0 if look >= plan.looks else min(1.0, harmonic / (plan.max_trials * blocks))
-    else:
-        t = _information(len(xb), len(xt), plan, look)
+    if not isinstance(values_baseline, Mapping):
+        xb, xt = _clean(values_baseline), _clean(values_treatment)
+        z, p = _z_statistic(xb, xt, plan)
+        return z, p, _information([(len(xb), len(xt))], plan, look), len(xb), len(xt)
+    tasks = list(dict.fromkeys([*values_baseline, *values_treatment]))
+    cells = {task: (_clean(values_baseline.get(task, ())), _clean(values_treatment.get(task, ()))) for task in tasks}
+    t = _information([(len(b), len(tr)) for b, tr in cells.values()], plan, look)
+    xb = np.concatenate([cell[0] for cell in cells.values()]) if cells else np.empty(0)
+    xt = np.concatenate([cell[1] for cell in cells.values()]) if cells else np.empty(0)
+    both = {task: cell for task, cell in cells.items() if len(cell[0]) and len(cell[1])}
+    if len(both) > 1 and plan.kind != "binary":
+        z, p = _stratified_z(both, plan)
+    else:  # one task, or a binary metric: the pooled test
+        z, p = _z_statistic(xb, xt, plan)
     return z, p, t, len(xb), len(xt)
 
 
-def _stratified_look(cells: dict[str, tuple[np.ndarray, np.ndarray]], plan: SequentialPlan,
-                     look: int) -> tuple[float | None, float | None, float, int, int]:
-    """The look of a suite: value ~ task + arm (on logs for log-scale metrics when every value is > 0)."""
+def _stratified_z(cells: dict[str, tuple[np.ndarray, np.ndarray]], plan: SequentialPlan) -> tuple[float | None,
+                                                                                                  float | None]:
+    """(signed z, p) of value ~ task + arm (on logs for log-scale metrics when every value is > 0)."""
     base = {task: list(cell[0]) for task, cell in cells.items()}
     treat = {task: list(cell[1]) for task, cell in cells.items()}
     log = plan.scale == "log" and all(np.all(c[0] > 0) and np.all(c[1] > 0) for c in cells.values())
     result = stratified_test(base, treat, log_scale=log)
-    n_b, n_t = sum(len(c[0]) for c in cells.values()), sum(len(c[1]) for c in cells.values())
-    harmonic = sum(2 * len(b) * len(t) / (len(b) + len(t)) for b, t in cells.values())
-    t = 1.0 if look >= plan.looks else min(1.0, harmonic / (plan.max_trials * len(cells)))
     if result is None or not math.isfinite(result.p_value):
-        return None, None, t, n_b, n_t
+        return None, None
     z = float(-special.ndtri(max(result.p_value, 1e-300) / 2)) * (1 if result.difference >= 0 else -1)
-    return z, result.p_value, t, n_b, n_t
+    return z, result.p_value
 
 
 def conditional_power(z: float, t: float, final_boundary: float) -> float:
@@ -300,6 +295,8 @@ def sequential_decision(values_baseline, values_treatment, look: int, plan: Sequ
     two sequences, or (a suite) two mappings task -> values, tested with the task as a block
     (analysis/stratified.py) when the metric is continuous and more than one task has values in both arms."""
     z, p, t, n_b, n_t = _look_statistic(values_baseline, values_treatment, plan, look)
+    if t <= 0:  # no task has values in both arms yet
+        z = p = None
     if not plan.tested(look):
         return Decision(stop=False, reason="continue", look=look, n_baseline=n_b, n_treatment=n_t,
                         information_fraction=t, z=None, boundary=_NO_STOP, nominal_alpha=0.0, p_value=None,
@@ -321,7 +318,7 @@ def sequential_decision(values_baseline, values_treatment, look: int, plan: Sequ
                         message="too little data for a test at this look" + ("; stopping at max trials" if final else ""),
                         **base)
     if plan.uses_one_sided:
-        return _one_sided_decision(plan, fractions, z, base)
+        return _one_sided_decision(plan, design, z, base)
     return _two_sided_decision(plan, fractions, z, base)
 
 
@@ -330,12 +327,13 @@ def _one_sided_at(plan: SequentialPlan, fractions: tuple[float, ...]) -> OneSide
                      plan.efficacy_spending, plan.futility_rho)
 
 
-def _one_sided_decision(plan: SequentialPlan, fractions: tuple[float, ...], z: float, base: dict[str, Any]) -> Decision:
-    """The one-sided design's look: clear benefit, clear regression, futility (binding), last look, continue."""
+def _one_sided_decision(plan: SequentialPlan, design: OneSidedDesign, z: float, base: dict[str, Any]) -> Decision:
+    """The one-sided design's look (its bounds at this look's fractions): clear benefit, clear regression,
+    futility (binding), last look, continue."""
     sign = 1 if plan.direction == "higher" else -1
     signed = z * sign
+    fractions = design.fractions
     t = fractions[-1]
-    design = _one_sided_at(plan, fractions)
     upper, lower = design.upper[-1], design.lower[-1]
     harm = boundaries(fractions, plan.alpha, plan.efficacy_spending)[-1]
     direction = "treatment higher" if z > 0 else ("treatment lower" if z < 0 else None)
