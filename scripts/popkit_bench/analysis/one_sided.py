@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import optimize, special, stats
 
+from popkit_bench.analysis.futility import design_drift
 from popkit_bench.analysis.spending import spent
 
 _GRID = 801
@@ -48,17 +49,12 @@ class OneSidedDesign:
     @property
     def equivalent_fixed_fraction(self) -> float:
         """Trials per arm of the fixed design with the same alpha and power, as a fraction of max_trials."""
-        return (design_drift_fixed(self.alpha, self.beta) / self.theta) ** 2
+        return (design_drift(self.alpha, self.beta) / self.theta) ** 2
 
     def expected_fraction(self, effect: bool) -> float:
         """Expected trials per arm as a fraction of max_trials, under no effect or under the design effect."""
         probs = self.stop_effect if effect else self.stop_null
         return float(sum(p * t for p, t in zip(probs, self.fractions, strict=True)))
-
-
-def design_drift_fixed(alpha: float, beta: float) -> float:
-    """The expected z of a fixed design (two-sided alpha) at the effect it detects with power 1 - beta."""
-    return float(-special.ndtri(alpha / 2) - special.ndtri(beta))
 
 
 def bounds_for(fractions: tuple[float, ...], theta: float, alpha: float, beta: float, spending: str,
@@ -146,7 +142,7 @@ def calibrated_design(fractions: tuple[float, ...], alpha: float = 0.05, beta: f
         upper, lower, *_ = bounds_for(fractions, theta, alpha, beta, spending, rho, _SEARCH_GRID)
         return upper[-1] - lower[-1]
 
-    low = design_drift_fixed(alpha, beta) * 0.9
+    low = design_drift(alpha, beta) * 0.9
     high = low
     while gap(high) > 0:
         low, high = high, high + 0.25
