@@ -33,7 +33,7 @@ from popkit_bench.analysis.hypothesis import welch
 from popkit_bench.analysis.one_sided import OneSidedDesign, calibrated_design, design_at
 from popkit_bench.analysis.proportions import binary_p_strict
 from popkit_bench.analysis.spending import spent
-from popkit_bench.analysis.stratified import stratified_test
+from popkit_bench.analysis.stratified import finite_values, stratified_test
 
 _GRID = 801  # points of the numerical integration per look
 _NO_STOP = 40.0  # a boundary that is never crossed (no alpha spent at this look)
@@ -227,8 +227,12 @@ def _z_statistic(xb: np.ndarray, xt: np.ndarray, plan: SequentialPlan) -> tuple[
         diff = float(res.difference)
         if not math.isfinite(p):
             return None, None
-    z = float(-special.ndtri(max(p, 1e-300) / 2)) * (1 if diff >= 0 else -1)
-    return z, p
+    return _signed_z(p, diff), p
+
+
+def _signed_z(p: float, difference: float) -> float:
+    """The z of a two-sided p-value, signed by the difference (treatment minus baseline)."""
+    return float(-special.ndtri(max(p, 1e-300) / 2)) * (1 if difference >= 0 else -1)
 
 
 def _information(cells: list[tuple[int, int]], plan: SequentialPlan, look: int) -> float:
@@ -242,20 +246,15 @@ def _information(cells: list[tuple[int, int]], plan: SequentialPlan, look: int) 
     return min(1.0, sum(2 * n_b * n_t / (n_b + n_t) for n_b, n_t in both) / (plan.max_trials * len(both)))
 
 
-def _clean(values: Any) -> np.ndarray:
-    x = np.asarray([v for v in values if v is not None], dtype=float)
-    return x[np.isfinite(x)]
-
-
 def _look_statistic(values_baseline, values_treatment, plan: SequentialPlan,
                     look: int) -> tuple[float | None, float | None, float, int, int]:
     """(signed z, p, information fraction, n baseline, n treatment) of one look."""
     if not isinstance(values_baseline, Mapping):
-        xb, xt = _clean(values_baseline), _clean(values_treatment)
+        xb, xt = finite_values(values_baseline), finite_values(values_treatment)
         z, p = _z_statistic(xb, xt, plan)
         return z, p, _information([(len(xb), len(xt))], plan, look), len(xb), len(xt)
     tasks = list(dict.fromkeys([*values_baseline, *values_treatment]))
-    cells = {task: (_clean(values_baseline.get(task, ())), _clean(values_treatment.get(task, ()))) for task in tasks}
+    cells = {task: (finite_values(values_baseline.get(task, ())), finite_values(values_treatment.get(task, ()))) for task in tasks}
     t = _information([(len(b), len(tr)) for b, tr in cells.values()], plan, look)
     xb = np.concatenate([cell[0] for cell in cells.values()]) if cells else np.empty(0)
     xt = np.concatenate([cell[1] for cell in cells.values()]) if cells else np.empty(0)
@@ -276,8 +275,7 @@ def _stratified_z(cells: dict[str, tuple[np.ndarray, np.ndarray]], plan: Sequent
     result = stratified_test(base, treat, log_scale=log)
     if result is None or not math.isfinite(result.p_value):
         return None, None
-    z = float(-special.ndtri(max(result.p_value, 1e-300) / 2)) * (1 if result.difference >= 0 else -1)
-    return z, result.p_value
+    return _signed_z(result.p_value, result.difference), result.p_value
 
 
 def conditional_power(z: float, t: float, final_boundary: float) -> float:

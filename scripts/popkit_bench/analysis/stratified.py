@@ -68,7 +68,7 @@ def stratified_reason(
     return outcome if isinstance(outcome, str) else None
 
 
-def _clean(values: Sequence[float] | None) -> np.ndarray:
+def finite_values(values: Sequence[float] | None) -> np.ndarray:
     """The finite numbers among values (None, NaN, +-inf and non-numbers dropped)."""
     kept = []
     for value in () if values is None else values:
@@ -87,7 +87,7 @@ def _cells(baseline: Mapping[str, Sequence[float]], treatment: Mapping[str, Sequ
     """(baseline, treatment) values of each task with at least one finite value in both arms, in key order."""
     cells = []
     for task in sorted(set(baseline) & set(treatment), key=str):
-        xb, xt = _clean(baseline[task]), _clean(treatment[task])
+        xb, xt = finite_values(baseline[task]), finite_values(treatment[task])
         if len(xb) and len(xt):
             cells.append((xb, xt))
     return cells

@@ -75,9 +75,6 @@ def decision_values(options: SequentialOptions,
             base.setdefault(record.task_id, []).append(value)
         elif record.arm == options.treatment_arm:
             treat.setdefault(record.task_id, []).append(value)
-    for task in set(base) | set(treat):
-        base.setdefault(task, [])
-        treat.setdefault(task, [])
     return base, treat
 
 
@@ -88,7 +85,7 @@ def _decide(options: SequentialOptions, base: dict[str, list[float]], treat: dic
     from popkit_bench.analysis.sequential import sequential_decision
 
     plan = options.plan()
-    values = [v for task in base for v in base[task] + treat[task]]
+    values = [v for arm in (base, treat) for task_values in arm.values() for v in task_values]
     if plan.kind == "binary" and not all(v in (0, 1) for v in values):
         plan = replace(plan, kind="continuous")
     return sequential_decision(base, treat, number, plan)
