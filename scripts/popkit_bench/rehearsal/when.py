@@ -73,18 +73,10 @@ class Condition:
         return self.model_regex is None or self.model_regex.search(model or "") is not None
 
     def _context_ok(self, text: str) -> bool:
-        if self.contains is not None and self.contains not in text:
-            return False
-        if self.not_contains is not None and self.not_contains in text:
-            return False
-        return self.regex is None or self.regex.search(text) is not None
+        return _text_matches(text, self.contains, self.not_contains, self.regex)
 
     def _query_ok(self, query: str) -> bool:
-        if self.query_contains is not None and self.query_contains not in query:
-            return False
-        if self.query_not_contains is not None and self.query_not_contains in query:
-            return False
-        return self.query_regex is None or self.query_regex.search(query) is not None
+        return _text_matches(query, self.query_contains, self.query_not_contains, self.query_regex)
 
     def _skills_ok(self, view: RequestView) -> bool:
         if self.skill_not_listed is not None and view.description(self.skill_not_listed) is not None:
@@ -108,3 +100,12 @@ def make_condition(strings: Mapping[str, str], compile_regex: Any) -> Condition:
         skill_description_contains=strings.get("skill_description_contains"), model=strings.get("model"),
         model_regex=regex.get("model_regex"),
     )
+
+
+def _text_matches(text: str, contains: str | None, not_contains: str | None, regex: Any) -> bool:
+    """Every condition given holds: `contains` in text, `not_contains` not in it, `regex` found."""
+    if contains is not None and contains not in text:
+        return False
+    if not_contains is not None and not_contains in text:
+        return False
+    return regex is None or regex.search(text) is not None
